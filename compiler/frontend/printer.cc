@@ -1,0 +1,389 @@
+#include "compiler/frontend/printer.h"
+
+#include <cstdio>
+
+namespace sg {
+namespace {
+
+constexpr size_t kWidth = 80;
+
+bool is_bare_word(std::string_view s) {
+  if (s.empty() || !(std::isalpha(uint8_t(s[0])) || s[0] == '_')) {
+    return false;
+  }
+  bool after_dot = false;
+  for (char c : s) {
+    bool word = std::isalnum(uint8_t(c)) || c == '_' || c == '-';
+    if (c == '.') {
+      if (after_dot) {
+        return false;
+      }
+      after_dot = true;
+    } else if (!word) {
+      return false;
+    } else {
+      after_dot = false;
+    }
+  }
+  return !after_dot;
+}
+
+// Words the lexer takes as keywords cannot be printed bare.
+bool is_keyword(std::string_view s) {
+  static constexpr std::string_view kWords[] = {
+      "import", "list", "macro", "rule", "exception", "override", "id",
+      "title", "description", "author", "level", "status", "tags",
+      "references", "falsepositives", "event", "select", "condition",
+      "output", "test", "match", "nomatch", "tag", "reason", "expires",
+      "when", "disable", "and", "or", "not", "of", "all", "them", "in",
+      "contains", "startswith", "endswith", "like", "matches", "cidr", "has",
+      "nocase", "true", "false"};
+  for (std::string_view w : kWords) {
+    if (w == s) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string word_or_string(std::string_view s) {
+  return is_bare_word(s) && !is_keyword(s) ? std::string(s) : quote(s);
+}
+
+class Printer {
+public:
+  std::string out;
+
+  void file(const ast::File& f);
+
+private:
+  void line(int indent, const std::string& text, const ast::Trivia& t);
+  void leading(int indent, const ast::Trivia& t);
+  void closing(int indent, const ast::Trivia& t, const std::string& text);
+  void decl(const ast::Import& x);
+  void decl(const ast::List& x);
+  void decl(const ast::Macro& x);
+  void decl(const ast::Rule& x);
+  void decl(const ast::Exception& x);
+  void decl(const ast::Override& x);
+  void list_block(int indent, const std::string& head,
+                  const std::vector<std::string>& items,
+                  const std::vector<const ast::Trivia*>& trivia,
+                  const ast::Trivia& t, const std::string& tail);
+  void item(int indent, std::string_view key,
+            const std::optional<ast::Item>& it, bool quoted);
+  void word_list(int indent, std::string_view key,
+                 const std::optional<ast::Item>& it, bool strings);
+  void selection(const ast::Selection& s);
+  void rule_test(const ast::RuleTest& t);
+};
+
+void Printer::leading(int indent, const ast::Trivia& t) {
+  for (const std::string& c : t.leading) {
+    std::string text = c;
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+      text.pop_back();
+    }
+    out += std::string(size_t(indent), ' ') + text + "\n";
+  }
+}
+
+void Printer::line(int indent, const std::string& text,
+                   const ast::Trivia& t) {
+  leading(indent, t);
+  out += std::string(size_t(indent), ' ') + text;
+  if (!t.trailing.empty()) {
+    out += "  " + t.trailing;
+  }
+  out += "\n";
+}
+
+void Printer::closing(int indent, const ast::Trivia& t,
+                      const std::string& text) {
+  leading(indent + 2, t);
+  line(indent, text, ast::Trivia{{}, t.trailing});
+}
+
+// `head [a, b]` on one line when it fits and no element has a comment,
+// else one element a line.
+void Printer::list_block(int indent, const std::string& head,
+                         const std::vector<std::string>& items,
+                         const std::vector<const ast::Trivia*>& trivia,
+                         const ast::Trivia& t, const std::string& tail) {
+  bool commented = false;
+  for (const ast::Trivia* tr : trivia) {
+    commented |= tr != nullptr &&
+                 (!tr->leading.empty() || !tr->trailing.empty());
+  }
+  std::string joined;
+  for (const std::string& s : items) {
+    joined += (joined.empty() ? "" : ", ") + s;
+  }
+  std::string one = head + "[" + joined + "]" + tail;
+  if (!commented && size_t(indent) + one.size() <= kWidth) {
+    line(indent, one, t);
+    return;
+  }
+  line(indent, head + "[", ast::Trivia{t.leading, t.trailing});
+  for (size_t i = 0; i < items.size(); ++i) {
+    const ast::Trivia* tr = i < trivia.size() ? trivia[i] : nullptr;
+    line(indent + 2, items[i] + ",", tr ? *tr : ast::Trivia{});
+  }
+  out += std::string(size_t(indent), ' ') + "]" + tail + "\n";
+}
+
+void Printer::file(const ast::File& f) {
+  const ast::Decl* prev = nullptr;
+  for (const ast::Decl& d : f.decls) {
+    bool both_imports = prev != nullptr &&
+                        std::holds_alternative<ast::Import>(*prev) &&
+                        std::holds_alternative<ast::Import>(d);
+    if (prev != nullptr && !both_imports) {
+      out += "\n";
+    }
+    std::visit([this](auto& x) { decl(x); }, d);
+    prev = &d;
+  }
+  if (!f.closing.leading.empty()) {
+    if (!f.decls.empty()) {
+      out += "\n";
+    }
+    leading(0, f.closing);
+  }
+}
+
+void Printer::decl(const ast::Import& x) {
+  line(0, "import " + quote(x.path), x.trivia);
+}
+
+void Printer::decl(const ast::List& x) {
+  std::vector<std::string> items;
+  std::vector<const ast::Trivia*> trivia;
+  for (const ast::Value& v : x.items.items) {
+    items.push_back(print_value(v));
+    trivia.push_back(&v.trivia);
+  }
+  list_block(0, "list " + x.name + " = ", items, trivia, x.trivia, "");
+}
+
+void Printer::decl(const ast::Macro& x) {
+  line(0, "macro " + x.name + " = " + print_expr(x.body), x.trivia);
+}
+
+void Printer::item(int indent, std::string_view key,
+                   const std::optional<ast::Item>& it, bool quoted) {
+  if (it) {
+    std::string v = quoted ? quote(it->value()) : it->value();
+    line(indent, std::string(key) + " " + v, it->trivia);
+  }
+}
+
+void Printer::word_list(int indent, std::string_view key,
+                        const std::optional<ast::Item>& it, bool strings) {
+  if (!it) {
+    return;
+  }
+  std::vector<std::string> items;
+  for (const std::string& v : it->values) {
+    items.push_back(strings ? quote(v) : word_or_string(v));
+  }
+  list_block(indent, std::string(key) + " ", items, {}, it->trivia, "");
+}
+
+void Printer::selection(const ast::Selection& s) {
+  std::string head = "select " + s.name + ":";
+  if (s.tests.size() == 1 && s.tests[0].trivia.leading.empty()) {
+    const ast::Test& t = s.tests[0];
+    ast::Trivia tr{s.trivia.leading,
+                   t.trivia.trailing.empty() ? s.trivia.trailing
+                                             : t.trivia.trailing};
+    line(2, head + " " + print_expr(ast::Expr{ast::Expr::Kind::Test, {}, {},
+                                              t, false, {}, {}}),
+         tr);
+    return;
+  }
+  line(2, head, s.trivia);
+  for (const ast::Test& t : s.tests) {
+    line(4, print_expr(ast::Expr{ast::Expr::Kind::Test, {}, {}, t, false, {},
+                                 {}}),
+         t.trivia);
+  }
+}
+
+void Printer::rule_test(const ast::RuleTest& t) {
+  std::string head = std::string("test ") + (t.match ? "match " : "nomatch ") +
+                     quote(t.label) + " {";
+  if (t.fields.empty()) {
+    line(2, head + "}", t.trivia);
+    return;
+  }
+  line(2, head, t.trivia);
+  for (const ast::Assign& a : t.fields) {
+    line(4, a.field + ": " + print_value(a.value), a.trivia);
+  }
+  out += "  }\n";
+}
+
+void Printer::decl(const ast::Rule& x) {
+  line(0, "rule " + x.name + " {", x.trivia);
+  item(2, "id", x.id, true);
+  item(2, "title", x.title, true);
+  item(2, "description", x.description, true);
+  item(2, "author", x.author, true);
+  item(2, "level", x.level, false);
+  item(2, "status", x.status, false);
+  word_list(2, "tags", x.tags, false);
+  word_list(2, "references", x.references, true);
+  word_list(2, "falsepositives", x.falsepositives, true);
+  if (x.events) {
+    if (x.events->values.size() == 1) {
+      item(2, "event", x.events, false);
+    } else {
+      word_list(2, "event", x.events, false);
+    }
+  }
+  if (!x.selections.empty() || x.condition) {
+    out += "\n";
+  }
+  for (const ast::Selection& s : x.selections) {
+    selection(s);
+  }
+  if (x.condition) {
+    line(2, "condition: " + print_expr(x.condition->expr),
+         x.condition->trivia);
+  }
+  if (x.output) {
+    out += "\n";
+    item(2, "output", x.output, true);
+  }
+  for (const ast::RuleTest& t : x.tests) {
+    out += "\n";
+    rule_test(t);
+  }
+  closing(0, x.closing, "}");
+}
+
+void Printer::decl(const ast::Exception& x) {
+  line(0, "exception " + x.name + " {", x.trivia);
+  item(2, "rule", x.rule, false);
+  if (x.tag) {
+    line(2, "tag " + word_or_string(x.tag->value()), x.tag->trivia);
+  }
+  item(2, "reason", x.reason, true);
+  item(2, "expires", x.expires, false);
+  if (x.when) {
+    line(2, "when: " + print_expr(x.when->expr), x.when->trivia);
+  }
+  closing(0, x.closing, "}");
+}
+
+void Printer::decl(const ast::Override& x) {
+  line(0, "override " + x.rule + " {", x.trivia);
+  if (x.disable) {
+    line(2, "disable", x.disable->trivia);
+  }
+  item(2, "level", x.level, false);
+  closing(0, x.closing, "}");
+}
+
+int precedence(const ast::Expr& e) {
+  switch (e.kind) {
+  case ast::Expr::Kind::Or: return 0;
+  case ast::Expr::Kind::And: return 1;
+  case ast::Expr::Kind::Not: return 2;
+  default: return 3;
+  }
+}
+
+std::string print_operand(const ast::Expr& e, int min_precedence) {
+  std::string s = print_expr(e);
+  return precedence(e) < min_precedence ? "(" + s + ")" : s;
+}
+
+} // namespace
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+      if (uint8_t(c) < 0x20 || c == 0x7f) {
+        char buf[5];
+        snprintf(buf, sizeof buf, "\\x%02x", uint8_t(c));
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out + "\"";
+}
+
+std::string print_value(const ast::Value& v) {
+  switch (v.kind) {
+  case ast::Value::Kind::String: return quote(v.text);
+  case ast::Value::Kind::Int: return v.text;
+  case ast::Value::Kind::Bool: return v.boolean ? "true" : "false";
+  case ast::Value::Kind::Name: return v.text;
+  case ast::Value::Kind::List: {
+    std::string out = "[";
+    for (size_t i = 0; i < v.items.size(); ++i) {
+      out += (i == 0 ? "" : ", ") + print_value(v.items[i]);
+    }
+    return out + "]";
+  }
+  }
+  return "";
+}
+
+std::string print_expr(const ast::Expr& e) {
+  switch (e.kind) {
+  case ast::Expr::Kind::Or:
+  case ast::Expr::Kind::And: {
+    bool is_or = e.kind == ast::Expr::Kind::Or;
+    std::string out;
+    for (const ast::Expr& op : e.operands) {
+      if (!out.empty()) {
+        out += is_or ? " or " : " and ";
+      }
+      out += print_operand(op, is_or ? 1 : 2);
+    }
+    return out;
+  }
+  case ast::Expr::Kind::Not:
+    return "not " + print_operand(e.operands.front(), 2);
+  case ast::Expr::Kind::Ref: return e.name;
+  case ast::Expr::Kind::Quantifier: {
+    std::string target = e.target == ast::Expr::Target::Them ? "them"
+                         : e.target == ast::Expr::Target::Pattern
+                             ? e.name + "*"
+                             : e.name;
+    return (e.quant_all ? "all of " : "1 of ") + target;
+  }
+  case ast::Expr::Kind::Test: {
+    const ast::Test& t = e.test;
+    std::string out = t.field + " " + std::string(ast::op_text(t.op));
+    if (t.all) {
+      out += " all";
+    }
+    if (t.nocase) {
+      out += " nocase";
+    }
+    return out + " " + print_value(t.value);
+  }
+  }
+  return "";
+}
+
+std::string print_file(const ast::File& file) {
+  Printer p;
+  p.file(file);
+  return p.out;
+}
+
+} // namespace sg

@@ -1,0 +1,18 @@
+// Lint: warnings about rules that are legal but probably wrong.
+#pragma once
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/driver/program.h"
+#include "compiler/sema/checker.h"
+
+namespace sg {
+
+// Warnings about one rule: unused selections, constant conditions,
+// missing tests, negated tests on fields that may be missing.
+void lint_rule(const ast::Rule& rule, Diagnostics& diags);
+
+// Warnings across files: lists and macros nothing uses.
+void lint_program(const Program& program, const Model& model,
+                  Diagnostics& diags);
+
+} // namespace sg
