@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <tuple>
+
+#include <nlohmann/json.hpp>
 
 namespace sg {
 namespace {
 
 const std::vector<CodeInfo> kCodes = {
-#define SG_DIAG(code, name, severity, summary)                               \
+#define SG_DIAG(code, name, severity, summary)                                 \
   {Code::code, #code, #name, Severity::severity, summary},
 #include "compiler/diag/codes.def"
 #undef SG_DIAG
@@ -17,9 +18,12 @@ const std::vector<CodeInfo> kCodes = {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-  case Severity::Note: return "note";
-  case Severity::Warning: return "warning";
-  case Severity::Error: return "error";
+  case Severity::Note:
+    return "note";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Error:
+    return "error";
   }
   return "?";
 }
@@ -76,8 +80,12 @@ void render_snippet(std::string& out, const SourceRange& r,
 
 } // namespace
 
-const CodeInfo& code_info(Code c) { return kCodes.at(size_t(c)); }
-const std::vector<CodeInfo>& all_codes() { return kCodes; }
+const CodeInfo& code_info(Code c) {
+  return kCodes.at(size_t(c));
+}
+const std::vector<CodeInfo>& all_codes() {
+  return kCodes;
+}
 
 const CodeInfo* find_code(std::string_view id_or_name) {
   for (const CodeInfo& c : kCodes) {
@@ -110,9 +118,8 @@ std::vector<Diagnostic> Diagnostics::sorted(const SourceManager& sm) const {
                       std::string_view(d.message));
   };
   std::vector<Diagnostic> out = diags_;
-  std::stable_sort(out.begin(), out.end(), [&](auto& a, auto& b) {
-    return key(a) < key(b);
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [&](auto& a, auto& b) { return key(a) < key(b); });
   out.erase(std::unique(out.begin(), out.end(),
                         [&](auto& a, auto& b) { return key(a) == key(b); }),
             out.end());
@@ -120,15 +127,13 @@ std::vector<Diagnostic> Diagnostics::sorted(const SourceManager& sm) const {
 }
 
 size_t Diagnostics::errors() const {
-  return std::count_if(diags_.begin(), diags_.end(), [](auto& d) {
-    return d.severity == Severity::Error;
-  });
+  return std::count_if(diags_.begin(), diags_.end(),
+                       [](auto& d) { return d.severity == Severity::Error; });
 }
 
 size_t Diagnostics::warnings() const {
-  return std::count_if(diags_.begin(), diags_.end(), [](auto& d) {
-    return d.severity == Severity::Warning;
-  });
+  return std::count_if(diags_.begin(), diags_.end(),
+                       [](auto& d) { return d.severity == Severity::Warning; });
 }
 
 std::string render_text(const Diagnostic& d, const SourceManager& sm) {
@@ -175,8 +180,8 @@ std::string render_json(const std::vector<Diagnostic>& diags,
     }
     out.push_back(j);
   }
-  return out.dump(2, ' ', false,
-                  nlohmann::json::error_handler_t::replace) + "\n";
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 std::string closest_name(std::string_view name,

@@ -28,8 +28,8 @@ struct SourceRange {
 };
 
 struct SourceFile {
-  std::string path;    // as the user named it, or as an import resolved it
-  std::string text;    // whole contents
+  std::string path;        // as the user named it, or as an import resolved it
+  std::string text;        // whole contents
   SourceRange imported_at; // first import that loaded it; invalid for roots
   std::vector<uint32_t> line_starts; // byte offset of each line
 

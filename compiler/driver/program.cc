@@ -62,8 +62,8 @@ public:
 
   FileId add(std::string display, std::string text, SourceRange imported_at,
              const std::string& key) {
-    FileId id = program_.sources.add(std::move(display), std::move(text),
-                                     imported_at);
+    FileId id =
+        program_.sources.add(std::move(display), std::move(text), imported_at);
     by_path_[key] = id;
     program_.files.emplace_back(
         parse_file(id, program_.sources, diags_, limits_));
@@ -85,8 +85,7 @@ private:
       }
     }
     for (auto& [rel, where] : wanted) {
-      fs::path target = fs::path(rel).is_absolute() ? fs::path(rel)
-                                                    : dir / rel;
+      fs::path target = fs::path(rel).is_absolute() ? fs::path(rel) : dir / rel;
       std::string text;
       std::string error;
       std::string key = fs::weakly_canonical(target).string();
@@ -132,9 +131,8 @@ void check_cycles(const Program& p, Diagnostics& diags) {
       if (auto* im = std::get_if<ast::Import>(&d)) {
         std::string dir =
             std::filesystem::path(p.sources.file(from).path).parent_path();
-        auto target = (std::filesystem::path(dir) / im->path)
-                          .lexically_normal()
-                          .string();
+        auto target =
+            (std::filesystem::path(dir) / im->path).lexically_normal().string();
         if (target == p.sources.file(to).path) {
           r = im->path_range;
         }
@@ -148,10 +146,9 @@ void check_cycles(const Program& p, Diagnostics& diags) {
     for (FileId to : p.imports[f]) {
       if (color[to] == Grey) {
         auto start = std::find(stack.begin(), stack.end(), to);
-        Diagnostic& d = diags.report(Code::E0201, import_range(f, to),
-                                     "import cycle: '" +
-                                         p.sources.file(to).path +
-                                         "' imports itself");
+        Diagnostic& d = diags.report(
+            Code::E0201, import_range(f, to),
+            "import cycle: '" + p.sources.file(to).path + "' imports itself");
         for (auto it = start; it != stack.end(); ++it) {
           FileId next = it + 1 == stack.end() ? to : *(it + 1);
           d.notes.push_back({import_range(*it, next),
@@ -191,9 +188,8 @@ std::vector<bool> Program::visible_from(FileId f) const {
   return seen;
 }
 
-LoadResult load_program(const std::vector<std::string>& paths,
-                        Program& program, Diagnostics& diags,
-                        const ParseLimits& limits) {
+LoadResult load_program(const std::vector<std::string>& paths, Program& program,
+                        Diagnostics& diags, const ParseLimits& limits) {
   LoadResult result;
   Loader loader(program, diags, limits);
   for (const std::string& p : paths) {

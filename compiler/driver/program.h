@@ -34,9 +34,8 @@ struct LoadResult {
 // Loads the named files and directories (every `*.sg` below a directory,
 // in name order) and, transitively, what they import. Problems inside
 // files are diagnostics; top-level paths that cannot be read are returned.
-LoadResult load_program(const std::vector<std::string>& paths,
-                        Program& program, Diagnostics& diags,
-                        const ParseLimits& limits = {});
+LoadResult load_program(const std::vector<std::string>& paths, Program& program,
+                        Diagnostics& diags, const ParseLimits& limits = {});
 
 // Adds one file from memory, as if it were named on the command line.
 FileId add_source(Program& program, std::string path, std::string text,

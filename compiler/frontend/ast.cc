@@ -6,19 +6,32 @@ namespace sg::ast {
 
 std::string_view op_text(Op op) {
   switch (op) {
-  case Op::Eq: return "==";
-  case Op::Lt: return "<";
-  case Op::Le: return "<=";
-  case Op::Gt: return ">";
-  case Op::Ge: return ">=";
-  case Op::In: return "in";
-  case Op::Contains: return "contains";
-  case Op::StartsWith: return "startswith";
-  case Op::EndsWith: return "endswith";
-  case Op::Like: return "like";
-  case Op::Matches: return "matches";
-  case Op::Cidr: return "cidr";
-  case Op::Has: return "has";
+  case Op::Eq:
+    return "==";
+  case Op::Lt:
+    return "<";
+  case Op::Le:
+    return "<=";
+  case Op::Gt:
+    return ">";
+  case Op::Ge:
+    return ">=";
+  case Op::In:
+    return "in";
+  case Op::Contains:
+    return "contains";
+  case Op::StartsWith:
+    return "startswith";
+  case Op::EndsWith:
+    return "endswith";
+  case Op::Like:
+    return "like";
+  case Op::Matches:
+    return "matches";
+  case Op::Cidr:
+    return "cidr";
+  case Op::Has:
+    return "has";
   }
   return "?";
 }
@@ -38,9 +51,11 @@ std::string expr_sexp(const Expr& e) {
     }
     return out + ")";
   }
-  case Expr::Kind::Ref: return "(ref " + e.name + ")";
+  case Expr::Kind::Ref:
+    return "(ref " + e.name + ")";
   case Expr::Kind::Quantifier:
-  case Expr::Kind::Test: return "(" + print_expr(e) + ")";
+  case Expr::Kind::Test:
+    return "(" + print_expr(e) + ")";
   }
   return "";
 }
@@ -78,8 +93,9 @@ struct Dumper {
     for (const Selection& s : x.selections) {
       out += "\n  (select " + s.name;
       for (const Test& t : s.tests) {
-        out += " (" + print_expr(Expr{Expr::Kind::Test, {}, {}, t, false, {},
-                                      {}}) + ")";
+        out += " (" +
+               print_expr(Expr{Expr::Kind::Test, {}, {}, t, false, {}, {}}) +
+               ")";
       }
       out += ")";
     }

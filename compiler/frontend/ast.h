@@ -37,8 +37,19 @@ struct Value {
 };
 
 enum class Op {
-  Eq, Lt, Le, Gt, Ge, In, Contains, StartsWith, EndsWith, Like, Matches,
-  Cidr, Has
+  Eq,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  In,
+  Contains,
+  StartsWith,
+  EndsWith,
+  Like,
+  Matches,
+  Cidr,
+  Has
 };
 
 std::string_view op_text(Op op);

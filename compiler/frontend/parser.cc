@@ -1,7 +1,8 @@
 #include "compiler/frontend/parser.h"
 
-#include <antlr4-runtime.h>
 #include <charconv>
+
+#include <antlr4-runtime.h>
 
 #include "SgRulesLexer.h"
 #include "SgRulesParser.h"
@@ -44,8 +45,11 @@ size_t find_bad_byte(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = uint8_t(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                 : (c >> 3) == 30 ? 4 : 0;
+    size_t len = c < 0x80         ? 1
+                 : (c >> 5) == 6  ? 2
+                 : (c >> 4) == 14 ? 3
+                 : (c >> 3) == 30 ? 4
+                                  : 0;
     if (c == 0 || len == 0 || i + len > s.size()) {
       return i;
     }
@@ -69,9 +73,8 @@ public:
   ErrorCollector(FileId id, Diagnostics& diags, size_t max_errors)
       : id_(id), diags_(diags), max_errors_(max_errors) {}
 
-  void syntaxError(antlr4::Recognizer*, Token* bad, size_t line,
-                   size_t col, const std::string& msg,
-                   std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer*, Token* bad, size_t line, size_t col,
+                   const std::string& msg, std::exception_ptr) override {
     uint32_t width = 1;
     std::string text;
     if (bad != nullptr) {
@@ -219,8 +222,8 @@ int64_t Builder::number(Token* t) {
     skip = 2;
   }
   int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data() + skip, s.data() + s.size(), v,
-                                   base);
+  auto [end, ec] =
+      std::from_chars(s.data() + skip, s.data() + s.size(), v, base);
   if (ec != std::errc() || end != s.data() + s.size()) {
     diags_.report(Code::E0104, range(t),
                   "number '" + s + "' does not fit in 64 bits");
@@ -255,8 +258,8 @@ ast::File Builder::file(P::FileContext* ctx) {
 
 ast::Decl Builder::decl(P::DeclContext* ctx) {
   if (auto* c = ctx->importDecl()) {
-    ast::Import im{text(c->STRING()->getSymbol()), range(c->STRING()),
-                   range(c), trivia(c)};
+    ast::Import im{text(c->STRING()->getSymbol()), range(c->STRING()), range(c),
+                   trivia(c)};
     return im;
   }
   if (auto* c = ctx->listDecl()) {
@@ -350,8 +353,8 @@ void Builder::rule_item(ast::Rule& r, P::RuleItemContext* ctx) {
     }
     set_once(r.events, item(c, kinds), "event");
   } else if (auto* c = dynamic_cast<P::RuleSelectContext*>(ctx)) {
-    ast::Selection s{c->IDENT()->getText(), range(c->IDENT()), {}, range(c),
-                     trivia(c)};
+    ast::Selection s{
+        c->IDENT()->getText(), range(c->IDENT()), {}, range(c), trivia(c)};
     for (P::TestContext* t : c->test()) {
       s.tests.push_back(test(t));
     }
@@ -359,8 +362,9 @@ void Builder::rule_item(ast::Rule& r, P::RuleItemContext* ctx) {
   } else if (auto* c = dynamic_cast<P::RuleConditionContext*>(ctx)) {
     ast::Condition cond{expr(c->expr()), range(c), trivia(c)};
     if (r.condition) {
-      diags_.report(Code::E0210, cond.range,
-                    "'condition' is given more than once")
+      diags_
+          .report(Code::E0210, cond.range,
+                  "'condition' is given more than once")
           .notes.push_back({r.condition->range, "first given here"});
     } else {
       r.condition = std::move(cond);
@@ -608,9 +612,9 @@ private:
   void decl(ast::Macro& x) { all.push_back(&x.trivia); }
   void decl(ast::Rule& x) {
     all.push_back(&x.trivia);
-    for (auto* it : {&x.id, &x.title, &x.description, &x.author, &x.level,
-                     &x.status, &x.tags, &x.references, &x.falsepositives,
-                     &x.events, &x.output}) {
+    for (auto* it :
+         {&x.id, &x.title, &x.description, &x.author, &x.level, &x.status,
+          &x.tags, &x.references, &x.falsepositives, &x.events, &x.output}) {
       if (*it) {
         all.push_back(&(*it)->trivia);
       }
@@ -697,9 +701,8 @@ void attach_comments(ast::File& f, antlr4::CommonTokenStream& tokens) {
       trail->trailing = text;
       continue;
     }
-    auto next = std::find_if(w.all.begin(), w.all.end(), [&](auto* tr) {
-      return tr->first_token > index;
-    });
+    auto next = std::find_if(w.all.begin(), w.all.end(),
+                             [&](auto* tr) { return tr->first_token > index; });
     (next == w.all.end() ? &f.closing : *next)->leading.push_back(text);
   }
 }
@@ -724,8 +727,7 @@ bool check_nesting(FileId id, antlr4::CommonTokenStream& tokens,
       auto line = uint32_t(t->getLine());
       auto col = uint32_t(t->getCharPositionInLine() + 1);
       diags.report(Code::E0103, {id, line, col, line, col},
-                   "nesting is deeper than " + std::to_string(max) +
-                       " levels");
+                   "nesting is deeper than " + std::to_string(max) + " levels");
       return false;
     }
   }
@@ -744,15 +746,23 @@ bool decode_string(std::string_view token, std::string& out, size_t& bad_at) {
       continue;
     }
     char e = i + 1 < body.size() ? body[i + 1] : '\0';
-    auto hex = [](char h) {
-      return std::isxdigit(uint8_t(h)) != 0;
-    };
+    auto hex = [](char h) { return std::isxdigit(uint8_t(h)) != 0; };
     switch (e) {
-    case '\\': out += '\\'; break;
-    case '"': out += '"'; break;
-    case 'n': out += '\n'; break;
-    case 'r': out += '\r'; break;
-    case 't': out += '\t'; break;
+    case '\\':
+      out += '\\';
+      break;
+    case '"':
+      out += '"';
+      break;
+    case 'n':
+      out += '\n';
+      break;
+    case 'r':
+      out += '\r';
+      break;
+    case 't':
+      out += '\t';
+      break;
     case 'x':
       if (i + 3 < body.size() + 0 && hex(body[i + 2]) && hex(body[i + 3])) {
         out += char(std::stoi(std::string(body.substr(i + 2, 2)), nullptr, 16));
@@ -781,12 +791,12 @@ std::optional<ast::File> parse_file(FileId id, const SourceManager& sm,
     return std::nullopt;
   }
   if (size_t bad = find_bad_byte(text); bad != std::string_view::npos) {
-    diags.report(Code::E0101, range_at(id, text, bad),
-                 "byte 0x" + [&] {
-                   char buf[3];
-                   snprintf(buf, sizeof buf, "%02x", uint8_t(text[bad]));
-                   return std::string(buf);
-                 }() + " is not UTF-8 text");
+    diags.report(
+        Code::E0101, range_at(id, text, bad), "byte 0x" + [&] {
+          char buf[3];
+          snprintf(buf, sizeof buf, "%02x", uint8_t(text[bad]));
+          return std::string(buf);
+        }() + " is not UTF-8 text");
     return std::nullopt;
   }
 

@@ -31,13 +31,15 @@ bool is_bare_word(std::string_view s) {
 // Words the lexer takes as keywords cannot be printed bare.
 bool is_keyword(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "import", "list", "macro", "rule", "exception", "override", "id",
-      "title", "description", "author", "level", "status", "tags",
-      "references", "falsepositives", "event", "select", "condition",
-      "output", "test", "match", "nomatch", "tag", "reason", "expires",
-      "when", "disable", "and", "or", "not", "of", "all", "them", "in",
-      "contains", "startswith", "endswith", "like", "matches", "cidr", "has",
-      "nocase", "true", "false"};
+      "import",     "list",     "macro",     "rule",        "exception",
+      "override",   "id",       "title",     "description", "author",
+      "level",      "status",   "tags",      "references",  "falsepositives",
+      "event",      "select",   "condition", "output",      "test",
+      "match",      "nomatch",  "tag",       "reason",      "expires",
+      "when",       "disable",  "and",       "or",          "not",
+      "of",         "all",      "them",      "in",          "contains",
+      "startswith", "endswith", "like",      "matches",     "cidr",
+      "has",        "nocase",   "true",      "false"};
   for (std::string_view w : kWords) {
     if (w == s) {
       return true;
@@ -49,6 +51,10 @@ bool is_keyword(std::string_view s) {
 std::string word_or_string(std::string_view s) {
   return is_bare_word(s) && !is_keyword(s) ? std::string(s) : quote(s);
 }
+
+int precedence(const ast::Expr& e);
+std::string print_operand(const ast::Expr& e, int min_precedence);
+std::string test_text(const ast::Test& t);
 
 class Printer {
 public:
@@ -75,6 +81,10 @@ private:
   void word_list(int indent, std::string_view key,
                  const std::optional<ast::Item>& it, bool strings);
   void selection(const ast::Selection& s);
+  void expr_lines(int indent, const std::string& head, const ast::Expr& e,
+                  const ast::Trivia& t);
+  void test_lines(int indent, const std::string& head, const ast::Test& test,
+                  const ast::Trivia& t);
   void rule_test(const ast::RuleTest& t);
 };
 
@@ -88,8 +98,7 @@ void Printer::leading(int indent, const ast::Trivia& t) {
   }
 }
 
-void Printer::line(int indent, const std::string& text,
-                   const ast::Trivia& t) {
+void Printer::line(int indent, const std::string& text, const ast::Trivia& t) {
   leading(indent, t);
   out += std::string(size_t(indent), ' ') + text;
   if (!t.trailing.empty()) {
@@ -112,8 +121,8 @@ void Printer::list_block(int indent, const std::string& head,
                          const ast::Trivia& t, const std::string& tail) {
   bool commented = false;
   for (const ast::Trivia* tr : trivia) {
-    commented |= tr != nullptr &&
-                 (!tr->leading.empty() || !tr->trailing.empty());
+    commented |=
+        tr != nullptr && (!tr->leading.empty() || !tr->trailing.empty());
   }
   std::string joined;
   for (const std::string& s : items) {
@@ -124,12 +133,12 @@ void Printer::list_block(int indent, const std::string& head,
     line(indent, one, t);
     return;
   }
-  line(indent, head + "[", ast::Trivia{t.leading, t.trailing});
+  line(indent, head + "[", ast::Trivia{t.leading, {}});
   for (size_t i = 0; i < items.size(); ++i) {
     const ast::Trivia* tr = i < trivia.size() ? trivia[i] : nullptr;
     line(indent + 2, items[i] + ",", tr ? *tr : ast::Trivia{});
   }
-  out += std::string(size_t(indent), ' ') + "]" + tail + "\n";
+  line(indent, "]" + tail, ast::Trivia{{}, t.trailing});
 }
 
 void Printer::file(const ast::File& f) {
@@ -167,7 +176,7 @@ void Printer::decl(const ast::List& x) {
 }
 
 void Printer::decl(const ast::Macro& x) {
-  line(0, "macro " + x.name + " = " + print_expr(x.body), x.trivia);
+  expr_lines(0, "macro " + x.name + " =", x.body, x.trivia);
 }
 
 void Printer::item(int indent, std::string_view key,
@@ -190,23 +199,61 @@ void Printer::word_list(int indent, std::string_view key,
   list_block(indent, std::string(key) + " ", items, {}, it->trivia, "");
 }
 
+// `head` and the expression on one line when it fits; else the operands of
+// a top-level `and`/`or` one a line, each after its operator.
+void Printer::expr_lines(int indent, const std::string& head,
+                         const ast::Expr& e, const ast::Trivia& t) {
+  std::string one = head + " " + print_expr(e);
+  bool chain = e.kind == ast::Expr::Kind::And || e.kind == ast::Expr::Kind::Or;
+  if (size_t(indent) + one.size() <= kWidth || !chain) {
+    if (e.kind == ast::Expr::Kind::Test) {
+      test_lines(indent, head + " ", e.test, t);
+    } else {
+      line(indent, one, t);
+    }
+    return;
+  }
+  bool is_or = e.kind == ast::Expr::Kind::Or;
+  line(indent, head, ast::Trivia{t.leading, {}});
+  for (size_t i = 0; i < e.operands.size(); ++i) {
+    std::string op = i == 0 ? "" : is_or ? "or " : "and ";
+    bool last = i + 1 == e.operands.size();
+    line(indent + 4, op + print_operand(e.operands[i], is_or ? 1 : 2),
+         ast::Trivia{{}, last ? t.trailing : ""});
+  }
+}
+
+// A test on one line when it fits; else its list one value a line.
+void Printer::test_lines(int indent, const std::string& head,
+                         const ast::Test& test, const ast::Trivia& t) {
+  std::string one = head + test_text(test);
+  if (size_t(indent) + one.size() <= kWidth ||
+      test.value.kind != ast::Value::Kind::List) {
+    line(indent, one, t);
+    return;
+  }
+  std::string prefix =
+      one.substr(0, one.size() - print_value(test.value).size());
+  std::vector<std::string> items;
+  for (const ast::Value& v : test.value.items) {
+    items.push_back(print_value(v));
+  }
+  list_block(indent, prefix, items, {}, t, "");
+}
+
 void Printer::selection(const ast::Selection& s) {
   std::string head = "select " + s.name + ":";
   if (s.tests.size() == 1 && s.tests[0].trivia.leading.empty()) {
     const ast::Test& t = s.tests[0];
-    ast::Trivia tr{s.trivia.leading,
-                   t.trivia.trailing.empty() ? s.trivia.trailing
-                                             : t.trivia.trailing};
-    line(2, head + " " + print_expr(ast::Expr{ast::Expr::Kind::Test, {}, {},
-                                              t, false, {}, {}}),
-         tr);
+    ast::Trivia tr{s.trivia.leading, t.trivia.trailing.empty()
+                                         ? s.trivia.trailing
+                                         : t.trivia.trailing};
+    test_lines(2, head + " ", t, tr);
     return;
   }
   line(2, head, s.trivia);
   for (const ast::Test& t : s.tests) {
-    line(4, print_expr(ast::Expr{ast::Expr::Kind::Test, {}, {}, t, false, {},
-                                 {}}),
-         t.trivia);
+    test_lines(4, "", t, t.trivia);
   }
 }
 
@@ -249,8 +296,7 @@ void Printer::decl(const ast::Rule& x) {
     selection(s);
   }
   if (x.condition) {
-    line(2, "condition: " + print_expr(x.condition->expr),
-         x.condition->trivia);
+    expr_lines(2, "condition:", x.condition->expr, x.condition->trivia);
   }
   if (x.output) {
     out += "\n";
@@ -272,7 +318,7 @@ void Printer::decl(const ast::Exception& x) {
   item(2, "reason", x.reason, true);
   item(2, "expires", x.expires, false);
   if (x.when) {
-    line(2, "when: " + print_expr(x.when->expr), x.when->trivia);
+    expr_lines(2, "when:", x.when->expr, x.when->trivia);
   }
   closing(0, x.closing, "}");
 }
@@ -288,10 +334,14 @@ void Printer::decl(const ast::Override& x) {
 
 int precedence(const ast::Expr& e) {
   switch (e.kind) {
-  case ast::Expr::Kind::Or: return 0;
-  case ast::Expr::Kind::And: return 1;
-  case ast::Expr::Kind::Not: return 2;
-  default: return 3;
+  case ast::Expr::Kind::Or:
+    return 0;
+  case ast::Expr::Kind::And:
+    return 1;
+  case ast::Expr::Kind::Not:
+    return 2;
+  default:
+    return 3;
   }
 }
 
@@ -300,17 +350,38 @@ std::string print_operand(const ast::Expr& e, int min_precedence) {
   return precedence(e) < min_precedence ? "(" + s + ")" : s;
 }
 
+std::string test_text(const ast::Test& t) {
+  std::string out = t.field + " " + std::string(ast::op_text(t.op));
+  if (t.all) {
+    out += " all";
+  }
+  if (t.nocase) {
+    out += " nocase";
+  }
+  return out + " " + print_value(t.value);
+}
+
 } // namespace
 
 std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
     default:
       if (uint8_t(c) < 0x20 || c == 0x7f) {
         char buf[5];
@@ -326,10 +397,14 @@ std::string quote(std::string_view s) {
 
 std::string print_value(const ast::Value& v) {
   switch (v.kind) {
-  case ast::Value::Kind::String: return quote(v.text);
-  case ast::Value::Kind::Int: return v.text;
-  case ast::Value::Kind::Bool: return v.boolean ? "true" : "false";
-  case ast::Value::Kind::Name: return v.text;
+  case ast::Value::Kind::String:
+    return quote(v.text);
+  case ast::Value::Kind::Int:
+    return v.text;
+  case ast::Value::Kind::Bool:
+    return v.boolean ? "true" : "false";
+  case ast::Value::Kind::Name:
+    return v.text;
   case ast::Value::Kind::List: {
     std::string out = "[";
     for (size_t i = 0; i < v.items.size(); ++i) {
@@ -357,25 +432,16 @@ std::string print_expr(const ast::Expr& e) {
   }
   case ast::Expr::Kind::Not:
     return "not " + print_operand(e.operands.front(), 2);
-  case ast::Expr::Kind::Ref: return e.name;
+  case ast::Expr::Kind::Ref:
+    return e.name;
   case ast::Expr::Kind::Quantifier: {
-    std::string target = e.target == ast::Expr::Target::Them ? "them"
-                         : e.target == ast::Expr::Target::Pattern
-                             ? e.name + "*"
-                             : e.name;
+    std::string target = e.target == ast::Expr::Target::Them      ? "them"
+                         : e.target == ast::Expr::Target::Pattern ? e.name + "*"
+                                                                  : e.name;
     return (e.quant_all ? "all of " : "1 of ") + target;
   }
-  case ast::Expr::Kind::Test: {
-    const ast::Test& t = e.test;
-    std::string out = t.field + " " + std::string(ast::op_text(t.op));
-    if (t.all) {
-      out += " all";
-    }
-    if (t.nocase) {
-      out += " nocase";
-    }
-    return out + " " + print_value(t.value);
-  }
+  case ast::Expr::Kind::Test:
+    return test_text(e.test);
   }
   return "";
 }

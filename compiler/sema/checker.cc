@@ -84,8 +84,7 @@ private:
   const schema::Field* field(const std::string& name, SourceRange at,
                              const Scope& scope);
   std::vector<const ast::Value*> values_of(const ast::Value& v,
-                                           const Scope& scope,
-                                           bool& is_list);
+                                           const Scope& scope, bool& is_list);
   void check_element(const ast::Test& t, const schema::Field& f,
                      const ast::Value& v);
   void check_template(const ast::Item& output, const Scope& scope);
@@ -101,14 +100,13 @@ private:
   std::map<std::string, std::pair<const ast::Item*, FileId>> rule_ids_;
   std::map<std::string, std::vector<std::string>> rules_by_tag_;
   std::map<FileId, std::vector<bool>> visible_;
-  std::set<std::string> cyclic_;           // lists and macros in cycles
+  std::set<std::string> cyclic_; // lists and macros in cycles
   std::set<std::pair<std::string, schema::KindSet>> macros_done_;
   std::vector<std::string> macro_stack_;
   std::vector<Frame> frames_;
 };
 
-Diagnostic& Checker::report(Code code, SourceRange range,
-                            std::string message) {
+Diagnostic& Checker::report(Code code, SourceRange range, std::string message) {
   Diagnostic& d = diags_.report(code, range, std::move(message));
   bool expanded = std::any_of(frames_.begin(), frames_.end(),
                               [](const Frame& f) { return !f.context_only; });
@@ -170,13 +168,13 @@ void Checker::collect() {
           continue;
         }
         if (r->id) {
-          auto [at, new_id] = rule_ids_.emplace(r->id->value(),
-                                                std::pair(&*r->id, f));
+          auto [at, new_id] =
+              rule_ids_.emplace(r->id->value(), std::pair(&*r->id, f));
           if (!new_id) {
             report(Code::E0204, r->id->value_ranges[0],
                    "rule id '" + r->id->value() + "' is already used")
-                .notes.push_back({at->second.first->value_ranges[0],
-                                  "used first here"});
+                .notes.push_back(
+                    {at->second.first->value_ranges[0], "used first here"});
           }
         }
         if (r->tags) {
@@ -212,8 +210,7 @@ void Checker::check_lists() {
       if (state[v.text] == 1) {
         cyclic_.insert(name);
         report(Code::E0207, v.range,
-               "list '" + name + "' includes itself through '" + v.text +
-                   "'");
+               "list '" + name + "' includes itself through '" + v.text + "'");
       } else if (state[v.text] == 0) {
         self(self, v.text);
       }
@@ -276,11 +273,10 @@ const schema::Field* Checker::field(const std::string& name, SourceRange at,
       names.push_back(c.name);
     }
   }
-  std::string msg = f == nullptr
-                        ? "unknown field '" + name + "'"
-                        : "field '" + name + "' does not exist for event " +
-                              "kind '" + kinds_text(scope.kinds & ~f->kinds) +
-                              "'";
+  std::string msg =
+      f == nullptr ? "unknown field '" + name + "'"
+                   : "field '" + name + "' does not exist for event " +
+                         "kind '" + kinds_text(scope.kinds & ~f->kinds) + "'";
   Diagnostic& d = report(Code::E0301, at, msg);
   if (f != nullptr) {
     d.hints.push_back("'" + name + "' exists for: " + kinds_text(f->kinds));
@@ -292,9 +288,8 @@ const schema::Field* Checker::field(const std::string& name, SourceRange at,
 
 // The values a test compares against: the literal, the elements of a list
 // literal, or the elements of a named list (flattened).
-std::vector<const ast::Value*> Checker::values_of(const ast::Value& v,
-                                                  const Scope& scope,
-                                                  bool& is_list) {
+std::vector<const ast::Value*>
+Checker::values_of(const ast::Value& v, const Scope& scope, bool& is_list) {
   std::vector<const ast::Value*> out;
   is_list = false;
   if (v.kind == ast::Value::Kind::List) {
@@ -340,8 +335,8 @@ void Checker::check_element(const ast::Test& t, const schema::Field& f,
                          std::string(schema::type_name(f.type)));
   };
   if (v.kind == ast::Value::Kind::Name && f.symbols == nullptr) {
-    Diagnostic& d = report(Code::E0202, v.range,
-                           "unknown list '" + v.text + "'");
+    Diagnostic& d =
+        report(Code::E0202, v.range, "unknown list '" + v.text + "'");
     std::vector<std::string_view> names;
     for (auto& [name, l] : model_.lists) {
       names.push_back(name);
@@ -458,9 +453,9 @@ void Checker::check_test(const ast::Test& t, const Scope& scope) {
   for (const ast::Value* v : values) {
     if (t.op == ast::Op::Matches && v->kind == ast::Value::Kind::String &&
         schema::is_string_like(f->type)) {
-      RegexCheck rc = check_regex_text(v->text, t.nocase,
-                                       options_.regex_max_mem,
-                                       options_.regex_max_program);
+      RegexCheck rc =
+          check_regex_text(v->text, t.nocase, options_.regex_max_mem,
+                           options_.regex_max_program);
       if (!rc.error.empty()) {
         report(rc.too_large ? Code::E0305 : Code::E0304, v->range, rc.error);
       }
@@ -500,12 +495,15 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
       check_expr(op, scope);
     }
     return;
-  case ast::Expr::Kind::Test: check_test(e.test, scope); return;
+  case ast::Expr::Kind::Test:
+    check_test(e.test, scope);
+    return;
   case ast::Expr::Kind::Quantifier: {
     if (scope.rule == nullptr) {
       report(Code::E0211, e.range,
-             "'" + print_expr(e) + "' needs selections; only a rule's "
-             "condition has them");
+             "'" + print_expr(e) +
+                 "' needs selections; only a rule's "
+                 "condition has them");
       return;
     }
     bool any = e.target == ast::Expr::Target::Them;
@@ -521,7 +519,8 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
     }
     return;
   }
-  case ast::Expr::Kind::Ref: break;
+  case ast::Expr::Kind::Ref:
+    break;
   }
   if (scope.rule != nullptr) {
     for (const ast::Selection& s : scope.rule->selections) {
@@ -535,8 +534,7 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
     return;
   }
   if (model_.lists.count(e.name) != 0) {
-    report(Code::E0211, e.range,
-           "'" + e.name + "' is a list, not a condition")
+    report(Code::E0211, e.range, "'" + e.name + "' is a list, not a condition")
         .hints.push_back("test a field against it: FIELD in " + e.name);
     return;
   }
@@ -550,8 +548,8 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
     names.push_back(name);
   }
   std::string what = scope.rule != nullptr ? "selection or macro" : "macro";
-  Diagnostic& d = report(Code::E0202, e.range,
-                         "unknown " + what + " '" + e.name + "'");
+  Diagnostic& d =
+      report(Code::E0202, e.range, "unknown " + what + " '" + e.name + "'");
   if (std::string near = closest_name(e.name, names); !near.empty()) {
     d.hints.push_back("did you mean '" + near + "'?");
   }
@@ -685,10 +683,10 @@ void Checker::check_rule(RuleInfo& info) {
     return; // without a kind no field can be checked
   }
   size_t errors_before = diags_.errors();
-  frames_.push_back({r.name_range,
-                     "in rule '" + r.name + "' (event " +
-                         kinds_text(scope.kinds) + ")",
-                     true});
+  frames_.push_back(
+      {r.name_range,
+       "in rule '" + r.name + "' (event " + kinds_text(scope.kinds) + ")",
+       true});
   std::map<std::string, SourceRange> seen;
   for (const ast::Selection& s : r.selections) {
     auto [it, fresh] = seen.emplace(s.name, s.name_range);
@@ -769,8 +767,7 @@ void Checker::check_exception(const ast::Exception& e, FileId file) {
     if (!e.when || info->kinds == 0) {
       continue;
     }
-    Scope scope{file, info->kinds, nullptr,
-                "exception '" + e.name + "'"};
+    Scope scope{file, info->kinds, nullptr, "exception '" + e.name + "'"};
     frames_.push_back({info->rule->name_range,
                        "applied to rule '" + info->rule->name + "' (event " +
                            kinds_text(info->kinds) + ")"});
@@ -793,9 +790,9 @@ void Checker::check_override(const ast::Override& o) {
     for (auto& [n, info] : model_.rules) {
       names.push_back(n);
     }
-    Diagnostic& d = report(Code::E0205, o.rule_range,
-                           "override names no rule: '" + o.rule +
-                               "' is not defined");
+    Diagnostic& d =
+        report(Code::E0205, o.rule_range,
+               "override names no rule: '" + o.rule + "' is not defined");
     if (std::string near = closest_name(o.rule, names); !near.empty()) {
       d.hints.push_back("did you mean '" + near + "'?");
     }

@@ -16,7 +16,7 @@
 namespace sg {
 
 struct CheckOptions {
-  std::string today;              // YYYY-MM-DD, for exception expiry
+  std::string today;               // YYYY-MM-DD, for exception expiry
   int64_t regex_max_mem = 1 << 20; // RE2 memory budget per regex, bytes
   size_t regex_max_program = 2000; // RE2 program size budget
 };

@@ -11,9 +11,12 @@ namespace {
 
 bool quantifier_matches(const ast::Expr& q, const std::string& selection) {
   switch (q.target) {
-  case ast::Expr::Target::Them: return true;
-  case ast::Expr::Target::Pattern: return selection.rfind(q.name, 0) == 0;
-  case ast::Expr::Target::Name: return selection == q.name;
+  case ast::Expr::Target::Them:
+    return true;
+  case ast::Expr::Target::Pattern:
+    return selection.rfind(q.name, 0) == 0;
+  case ast::Expr::Target::Name:
+    return selection == q.name;
   }
   return false;
 }
@@ -30,11 +33,13 @@ void walk(const ast::Expr& e, const std::function<void(const ast::Expr&)>& f) {
 bool selection_is_false(const ast::Selection& s) {
   std::map<std::string, std::string> equal;
   for (const ast::Test& t : s.tests) {
-    bool empty = t.value.kind == ast::Value::Kind::List && t.value.items.empty();
+    bool empty =
+        t.value.kind == ast::Value::Kind::List && t.value.items.empty();
     if (empty && !t.all) {
       return true;
     }
-    if (t.op != ast::Op::Eq || t.nocase || t.value.kind == ast::Value::Kind::List) {
+    if (t.op != ast::Op::Eq || t.nocase ||
+        t.value.kind == ast::Value::Kind::List) {
       continue;
     }
     std::string v = print_value(t.value);
@@ -122,7 +127,8 @@ private:
         }
       }
       return false;
-    case ast::Expr::Kind::Not: return !eval(e.operands.front(), bits);
+    case ast::Expr::Kind::Not:
+      return !eval(e.operands.front(), bits);
     case ast::Expr::Kind::Quantifier: {
       bool all = true;
       bool any = false;
@@ -135,7 +141,8 @@ private:
       }
       return e.quant_all ? all : any;
     }
-    default: return ((bits >> atoms_.at(key(e))) & 1U) != 0;
+    default:
+      return ((bits >> atoms_.at(key(e))) & 1U) != 0;
     }
   }
 
@@ -159,8 +166,9 @@ void unused_selections(const ast::Rule& r, Diagnostics& diags) {
   });
   for (const ast::Selection& s : r.selections) {
     if (used.count(s.name) == 0) {
-      diags.report(Code::W0400, s.name_range,
-                   "selection '" + s.name + "' is not used by the condition")
+      diags
+          .report(Code::W0400, s.name_range,
+                  "selection '" + s.name + "' is not used by the condition")
           .hints.push_back("use it in the condition, or remove it");
     }
   }
@@ -175,12 +183,14 @@ void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
     if (f == nullptr || !f->optional || !reported.insert(&t).second) {
       return;
     }
-    Diagnostic& d = diags.report(
-        Code::W0406, t.field_range,
-        "'" + t.field + "' may be missing, and this test is negated: events "
-        "without the field satisfy the negation");
+    Diagnostic& d =
+        diags.report(Code::W0406, t.field_range,
+                     "'" + t.field +
+                         "' may be missing, and this test is negated: events "
+                         "without the field satisfy the negation");
     d.hints.push_back("if the field must be present, also require it, for "
-                      "example: " + t.field + " like \"*\"");
+                      "example: " +
+                      t.field + " like \"*\"");
     d.notes.push_back({negation, "negated here"});
   };
   std::function<void(const ast::Expr&, bool, SourceRange)> visit =
@@ -244,9 +254,9 @@ void lint_rule(const ast::Rule& r, Diagnostics& diags) {
   negated_optional_fields(r, diags);
   ConstantCheck check(r);
   if (int v = check.verdict(r.condition->expr); v != 0) {
-    Diagnostic& d = diags.report(
-        Code::W0403, r.condition->expr.range,
-        std::string("condition is always ") + (v > 0 ? "true" : "false"));
+    Diagnostic& d = diags.report(Code::W0403, r.condition->expr.range,
+                                 std::string("condition is always ") +
+                                     (v > 0 ? "true" : "false"));
     d.hints.push_back(v > 0 ? "the rule fires on every event of its kind"
                             : "no event can fire the rule");
   }

@@ -1,7 +1,8 @@
 #include "compiler/sema/values.h"
 
-#include <arpa/inet.h>
 #include <charconv>
+
+#include <arpa/inet.h>
 #include <re2/re2.h>
 
 namespace sg {
@@ -19,10 +20,9 @@ constexpr OpRule kStringMatch{true, true, true, true, false};
 constexpr OpRule kAnyOf{true, false, false, true, false};
 constexpr OpRule kFlags{true, true, false, true, false};
 
-constexpr Op kAllOps[] = {Op::Eq,       Op::Lt,         Op::Le,
-                          Op::Gt,       Op::Ge,         Op::In,
-                          Op::Contains, Op::StartsWith, Op::EndsWith,
-                          Op::Like,     Op::Matches,    Op::Cidr,
+constexpr Op kAllOps[] = {Op::Eq,       Op::Lt,   Op::Le,       Op::Gt,
+                          Op::Ge,       Op::In,   Op::Contains, Op::StartsWith,
+                          Op::EndsWith, Op::Like, Op::Matches,  Op::Cidr,
                           Op::Has};
 
 } // namespace
@@ -34,14 +34,18 @@ const OpRule& op_rule(Type type, Op op) {
   case Type::StringList:
   case Type::PathList:
     switch (op) {
-    case Op::Eq: return kOneNocase;
-    case Op::In: return kInNocase;
+    case Op::Eq:
+      return kOneNocase;
+    case Op::In:
+      return kInNocase;
     case Op::Contains:
     case Op::StartsWith:
     case Op::EndsWith:
     case Op::Like:
-    case Op::Matches: return kStringMatch;
-    default: return kNo;
+    case Op::Matches:
+      return kStringMatch;
+    default:
+      return kNo;
     }
   case Type::Int:
     switch (op) {
@@ -49,18 +53,24 @@ const OpRule& op_rule(Type type, Op op) {
     case Op::Lt:
     case Op::Le:
     case Op::Gt:
-    case Op::Ge: return kOne;
-    case Op::In: return kIn;
-    default: return kNo;
+    case Op::Ge:
+      return kOne;
+    case Op::In:
+      return kIn;
+    default:
+      return kNo;
     }
   case Type::Ip:
-    return op == Op::Eq ? kOne : op == Op::In ? kIn
-                             : op == Op::Cidr ? kAnyOf
-                                              : kNo;
-  case Type::Bool: return op == Op::Eq ? kOne : kNo;
+    return op == Op::Eq     ? kOne
+           : op == Op::In   ? kIn
+           : op == Op::Cidr ? kAnyOf
+                            : kNo;
+  case Type::Bool:
+    return op == Op::Eq ? kOne : kNo;
   case Type::Enum:
     return op == Op::Eq ? kOne : op == Op::In ? kIn : kNo;
-  case Type::Flags: return op == Op::Has ? kFlags : kNo;
+  case Type::Flags:
+    return op == Op::Has ? kFlags : kNo;
   }
   return kNo;
 }
@@ -77,11 +87,16 @@ std::string ops_for(Type type) {
 
 std::string describe_value(const ast::Value& v) {
   switch (v.kind) {
-  case ast::Value::Kind::String: return "a string";
-  case ast::Value::Kind::Int: return "the number " + v.text;
-  case ast::Value::Kind::Bool: return v.boolean ? "true" : "false";
-  case ast::Value::Kind::Name: return "the name '" + v.text + "'";
-  case ast::Value::Kind::List: return "a list";
+  case ast::Value::Kind::String:
+    return "a string";
+  case ast::Value::Kind::Int:
+    return "the number " + v.text;
+  case ast::Value::Kind::Bool:
+    return v.boolean ? "true" : "false";
+  case ast::Value::Kind::Name:
+    return "the name '" + v.text + "'";
+  case ast::Value::Kind::List:
+    return "a list";
   }
   return "a value";
 }
@@ -101,8 +116,8 @@ bool parse_cidr(std::string_view text) {
   std::string addr(text.substr(0, slash));
   std::string_view bits = text.substr(slash + 1);
   unsigned prefix = 0;
-  auto [end, ec] = std::from_chars(bits.data(), bits.data() + bits.size(),
-                                   prefix);
+  auto [end, ec] =
+      std::from_chars(bits.data(), bits.data() + bits.size(), prefix);
   if (ec != std::errc() || end != bits.data() + bits.size() || bits.empty()) {
     return false;
   }
@@ -128,17 +143,15 @@ RegexCheck check_regex_text(const std::string& pattern, bool nocase,
             large};
   }
   if (size_t(re.ProgramSize()) > max_program) {
-    return {"regular expression compiles to " +
-                std::to_string(re.ProgramSize()) +
-                " instructions, over the budget of " +
-                std::to_string(max_program),
-            true};
+    return {
+        "regular expression compiles to " + std::to_string(re.ProgramSize()) +
+            " instructions, over the budget of " + std::to_string(max_program),
+        true};
   }
   return {};
 }
 
-std::string check_event_value(const schema::Field& field,
-                              const ast::Value& v) {
+std::string check_event_value(const schema::Field& field, const ast::Value& v) {
   using K = ast::Value::Kind;
   auto want = [&](const std::string& what) {
     return "'" + std::string(field.name) + "' takes " + what + ", not " +
@@ -156,7 +169,8 @@ std::string check_event_value(const schema::Field& field,
   };
   switch (field.type) {
   case Type::String:
-  case Type::Path: return v.kind == K::String ? "" : want("a string");
+  case Type::Path:
+    return v.kind == K::String ? "" : want("a string");
   case Type::StringList:
   case Type::PathList:
     if (v.kind != K::List) {
@@ -168,14 +182,17 @@ std::string check_event_value(const schema::Field& field,
       }
     }
     return "";
-  case Type::Int: return v.kind == K::Int ? "" : want("a number");
-  case Type::Bool: return v.kind == K::Bool ? "" : want("true or false");
+  case Type::Int:
+    return v.kind == K::Int ? "" : want("a number");
+  case Type::Bool:
+    return v.kind == K::Bool ? "" : want("true or false");
   case Type::Ip:
     if (v.kind != K::String) {
       return want("an address in double quotes");
     }
     return parse_ip(v.text) ? "" : "'" + v.text + "' is not an IP address";
-  case Type::Enum: return symbol(v);
+  case Type::Enum:
+    return symbol(v);
   case Type::Flags:
     if (v.kind != K::List) {
       return symbol(v);

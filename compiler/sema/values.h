@@ -38,8 +38,7 @@ RegexCheck check_regex_text(const std::string& pattern, bool nocase,
 
 // Checks a value given for `field` in a rule test; returns the problem, or
 // an empty string.
-std::string check_event_value(const schema::Field& field,
-                              const ast::Value& v);
+std::string check_event_value(const schema::Field& field, const ast::Value& v);
 
 uint32_t code_points(std::string_view s);
 

@@ -43,8 +43,7 @@ std::string schema_doc(bool markdown) {
   for (const schema::KindInfo& k : schema::kinds()) {
     out += markdown ? "| `" + std::string(k.name) + "` | " +
                           std::string(k.doc) + " |\n"
-                    : pad(std::string(k.name), 14) + std::string(k.doc) +
-                          "\n";
+                    : pad(std::string(k.name), 14) + std::string(k.doc) + "\n";
   }
   out += "\n";
   if (markdown) {

@@ -2,11 +2,12 @@
 //
 // Exit status: 0 clean, 1 errors in the rules (or warnings with --werror),
 // 2 a usage or I/O error.
-#include <CLI/CLI.hpp>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "compiler/driver/passes.h"
 #include "compiler/frontend/printer.h"
@@ -165,8 +166,10 @@ int main(int argc, char** argv) {
   lint_cmd->add_option("--format", lint.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   lint_cmd->add_flag("--werror", lint.werror, "treat warnings as errors");
-  lint_cmd->add_option("--allow,-A", lint.allow,
-                       "silence a warning, by code or name (repeatable)");
+  lint_cmd
+      ->add_option("--allow,-A", lint.allow,
+                   "silence a warning, by code or name (repeatable)")
+      ->allow_extra_args(false);
   lint_cmd->add_option("--today", lint.today,
                        "date for exception expiry, YYYY-MM-DD");
   lint_cmd->add_option("--dump,-d", lint.dump,

@@ -19,10 +19,10 @@ constexpr Symbol kOpenFlags[] = {
 
 // Permission bits with their st_mode values.
 constexpr Symbol kModeBits[] = {
-    {"setuid", 04000},     {"setgid", 02000},      {"sticky", 01000},
-    {"owner_read", 0400},  {"owner_write", 0200},  {"owner_exec", 0100},
-    {"group_read", 040},   {"group_write", 020},   {"group_exec", 010},
-    {"other_read", 04},    {"other_write", 02},    {"other_exec", 01},
+    {"setuid", 04000},    {"setgid", 02000},     {"sticky", 01000},
+    {"owner_read", 0400}, {"owner_write", 0200}, {"owner_exec", 0100},
+    {"group_read", 040},  {"group_write", 020},  {"group_exec", 010},
+    {"other_read", 04},   {"other_write", 02},   {"other_exec", 01},
 };
 
 constexpr Symbol kAddressFamilies[] = {
@@ -30,20 +30,37 @@ constexpr Symbol kAddressFamilies[] = {
 };
 
 constexpr Symbol kProtocols[] = {
-    {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"raw", 255},
-    {"other", 0},
+    {"tcp", 6},     {"udp", 17},  {"icmp", 1},
+    {"icmpv6", 58}, {"raw", 255}, {"other", 0},
 };
 
 constexpr Symbol kPtraceRequests[] = {
-    {"traceme", 0},       {"peektext", 1},      {"peekdata", 2},
-    {"peekuser", 3},      {"poketext", 4},      {"pokedata", 5},
-    {"pokeuser", 6},      {"cont", 7},          {"kill", 8},
-    {"singlestep", 9},    {"getregs", 12},      {"setregs", 13},
-    {"getfpregs", 14},    {"setfpregs", 15},    {"attach", 16},
-    {"detach", 17},       {"syscall", 24},      {"setoptions", 0x4200},
-    {"geteventmsg", 0x4201}, {"getsiginfo", 0x4202}, {"setsiginfo", 0x4203},
-    {"getregset", 0x4204},   {"setregset", 0x4205},  {"seize", 0x4206},
-    {"interrupt", 0x4207},   {"listen", 0x4208},
+    {"traceme", 0},
+    {"peektext", 1},
+    {"peekdata", 2},
+    {"peekuser", 3},
+    {"poketext", 4},
+    {"pokedata", 5},
+    {"pokeuser", 6},
+    {"cont", 7},
+    {"kill", 8},
+    {"singlestep", 9},
+    {"getregs", 12},
+    {"setregs", 13},
+    {"getfpregs", 14},
+    {"setfpregs", 15},
+    {"attach", 16},
+    {"detach", 17},
+    {"syscall", 24},
+    {"setoptions", 0x4200},
+    {"geteventmsg", 0x4201},
+    {"getsiginfo", 0x4202},
+    {"setsiginfo", 0x4203},
+    {"getregset", 0x4204},
+    {"setregset", 0x4205},
+    {"seize", 0x4206},
+    {"interrupt", 0x4207},
+    {"listen", 0x4208},
 };
 
 // Capability bits: bit n is capability number n.
@@ -97,32 +114,61 @@ constexpr Symbol kMemfdFlags[] = {
 };
 
 constexpr Symbol kMountFlags[] = {
-    {"rdonly", 1},        {"nosuid", 2},        {"nodev", 4},
-    {"noexec", 8},        {"synchronous", 16},  {"remount", 32},
-    {"mandlock", 64},     {"dirsync", 128},     {"noatime", 1024},
-    {"nodiratime", 2048}, {"bind", 4096},       {"move", 8192},
-    {"rec", 16384},       {"silent", 32768},    {"private", 1 << 18},
-    {"slave", 1 << 19},   {"shared", 1 << 20},  {"relatime", 1 << 21},
-    {"strictatime", 1 << 24}, {"lazytime", 1 << 25},
+    {"rdonly", 1},
+    {"nosuid", 2},
+    {"nodev", 4},
+    {"noexec", 8},
+    {"synchronous", 16},
+    {"remount", 32},
+    {"mandlock", 64},
+    {"dirsync", 128},
+    {"noatime", 1024},
+    {"nodiratime", 2048},
+    {"bind", 4096},
+    {"move", 8192},
+    {"rec", 16384},
+    {"silent", 32768},
+    {"private", 1 << 18},
+    {"slave", 1 << 19},
+    {"shared", 1 << 20},
+    {"relatime", 1 << 21},
+    {"strictatime", 1 << 24},
+    {"lazytime", 1 << 25},
 };
 
 constexpr Symbol kBpfCommands[] = {
-    {"map_create", 0},        {"map_lookup_elem", 1},
-    {"map_update_elem", 2},   {"map_delete_elem", 3},
-    {"map_get_next_key", 4},  {"prog_load", 5},
-    {"obj_pin", 6},           {"obj_get", 7},
-    {"prog_attach", 8},       {"prog_detach", 9},
-    {"prog_test_run", 10},    {"prog_get_next_id", 11},
-    {"map_get_next_id", 12},  {"prog_get_fd_by_id", 13},
-    {"map_get_fd_by_id", 14}, {"obj_get_info_by_fd", 15},
-    {"prog_query", 16},       {"raw_tracepoint_open", 17},
-    {"btf_load", 18},         {"btf_get_fd_by_id", 19},
-    {"task_fd_query", 20},    {"map_lookup_and_delete_elem", 21},
-    {"map_freeze", 22},       {"btf_get_next_id", 23},
-    {"link_create", 28},      {"link_update", 29},
-    {"link_get_fd_by_id", 30}, {"link_get_next_id", 31},
-    {"enable_stats", 32},     {"iter_create", 33},
-    {"link_detach", 34},      {"prog_bind_map", 35},
+    {"map_create", 0},
+    {"map_lookup_elem", 1},
+    {"map_update_elem", 2},
+    {"map_delete_elem", 3},
+    {"map_get_next_key", 4},
+    {"prog_load", 5},
+    {"obj_pin", 6},
+    {"obj_get", 7},
+    {"prog_attach", 8},
+    {"prog_detach", 9},
+    {"prog_test_run", 10},
+    {"prog_get_next_id", 11},
+    {"map_get_next_id", 12},
+    {"prog_get_fd_by_id", 13},
+    {"map_get_fd_by_id", 14},
+    {"obj_get_info_by_fd", 15},
+    {"prog_query", 16},
+    {"raw_tracepoint_open", 17},
+    {"btf_load", 18},
+    {"btf_get_fd_by_id", 19},
+    {"task_fd_query", 20},
+    {"map_lookup_and_delete_elem", 21},
+    {"map_freeze", 22},
+    {"btf_get_next_id", 23},
+    {"link_create", 28},
+    {"link_update", 29},
+    {"link_get_fd_by_id", 30},
+    {"link_get_next_id", 31},
+    {"enable_stats", 32},
+    {"iter_create", 33},
+    {"link_detach", 34},
+    {"prog_bind_map", 35},
 };
 
 constexpr SymbolSet k_open_flags{"open flags", kOpenFlags};
@@ -156,8 +202,8 @@ constexpr KindSet kFile = kOpen | kind_bit(Kind::FileUnlink) | kRename |
                           kChmod | kChown | kLink | kSymlink;
 constexpr KindSet kConnect = kind_bit(Kind::NetConnect);
 constexpr KindSet kAccept = kind_bit(Kind::NetAccept);
-constexpr KindSet kNet = kConnect | kAccept | kind_bit(Kind::NetBind) |
-                         kind_bit(Kind::NetListen);
+constexpr KindSet kNet =
+    kConnect | kAccept | kind_bit(Kind::NetBind) | kind_bit(Kind::NetListen);
 constexpr KindSet kPtrace = kind_bit(Kind::Ptrace);
 constexpr KindSet kModule = kind_bit(Kind::ModuleLoad);
 constexpr KindSet kCred = kind_bit(Kind::CredChange);
@@ -180,7 +226,7 @@ constexpr KindInfo kKinds[] = {
 };
 
 constexpr Field kFields[] = {
-#define SG_FIELD(id, ident, name, type, kinds, symbols, optional, doc)        \
+#define SG_FIELD(id, ident, name, type, kinds, symbols, optional, doc)         \
   {id, name, Type::type, kinds, symbols, optional, doc},
 #include "runtime/schema/fields.def"
 #undef SG_FIELD
@@ -203,8 +249,12 @@ static_assert(ids_ascending(), "field ids must ascend; kind ids fit a KindSet");
 
 } // namespace
 
-std::span<const KindInfo> kinds() { return kKinds; }
-std::span<const Field> fields() { return kFields; }
+std::span<const KindInfo> kinds() {
+  return kKinds;
+}
+std::span<const Field> fields() {
+  return kFields;
+}
 
 const KindInfo* find_kind(std::string_view name) {
   auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
@@ -229,15 +279,24 @@ const Symbol* find_symbol(const SymbolSet& set, std::string_view name) {
 
 std::string_view type_name(Type t) {
   switch (t) {
-  case Type::String: return "string";
-  case Type::Path: return "path";
-  case Type::Int: return "int";
-  case Type::Ip: return "ip";
-  case Type::Bool: return "bool";
-  case Type::Enum: return "enum";
-  case Type::Flags: return "flags";
-  case Type::StringList: return "string list";
-  case Type::PathList: return "path list";
+  case Type::String:
+    return "string";
+  case Type::Path:
+    return "path";
+  case Type::Int:
+    return "int";
+  case Type::Ip:
+    return "ip";
+  case Type::Bool:
+    return "bool";
+  case Type::Enum:
+    return "enum";
+  case Type::Flags:
+    return "flags";
+  case Type::StringList:
+    return "string list";
+  case Type::PathList:
+    return "path list";
   }
   return "?";
 }
@@ -247,6 +306,8 @@ bool is_string_like(Type t) {
          t == Type::PathList;
 }
 
-bool is_list(Type t) { return t == Type::StringList || t == Type::PathList; }
+bool is_list(Type t) {
+  return t == Type::StringList || t == Type::PathList;
+}
 
 } // namespace sg::schema

@@ -21,7 +21,9 @@ enum class Kind : uint8_t {
 inline constexpr unsigned kKindLimit = 32; // kinds fit in a KindSet
 using KindSet = uint32_t;
 
-constexpr KindSet kind_bit(Kind k) { return KindSet{1} << unsigned(k); }
+constexpr KindSet kind_bit(Kind k) {
+  return KindSet{1} << unsigned(k);
+}
 
 enum class Type : uint8_t {
   String,     // bytes, compared exactly unless a test says `nocase`
