@@ -38,6 +38,7 @@ ruleItem
   | SELECT IDENT ':' test+                                    # ruleSelect
   | CONDITION ':' expr                                        # ruleCondition
   | TEST verdict=(MATCH | NOMATCH) STRING '{' assign* '}'     # ruleTest
+  | ALLOW '[' IDENT (',' IDENT)* ','? ']'                    # ruleAllow
   ;
 
 exceptionDecl : EXCEPTION IDENT '{' exceptionItem* '}' ;
@@ -61,7 +62,8 @@ tag : IDENT | STRING ;
 
 stringList : '[' (STRING (',' STRING)* ','?)? ']' ;
 
-assign : IDENT ':' value ','? ;
+// `event: KIND` picks the kind a test's event has, for multi-kind rules.
+assign : key=(IDENT | EVENT) ':' value ','? ;
 
 // Conditions. `and` binds tighter than `or`; chains are kept flat.
 expr : andExpr (OR andExpr)* ;
@@ -126,6 +128,7 @@ REASON : 'reason' ;
 EXPIRES : 'expires' ;
 WHEN : 'when' ;
 DISABLE : 'disable' ;
+ALLOW : 'allow' ;
 AND : 'and' ;
 OR : 'or' ;
 NOT : 'not' ;

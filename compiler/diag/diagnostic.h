@@ -57,7 +57,13 @@ public:
 
   Diagnostic& report(Code code, SourceRange range, std::string message);
 
+  // Silences `c` until a matching unallow(); calls nest.
   void allow(Code c) { allowed_.insert(c); }
+  void unallow(Code c) {
+    if (auto it = allowed_.find(c); it != allowed_.end()) {
+      allowed_.erase(it);
+    }
+  }
   void set_werror(bool on) { werror_ = on; }
 
   // Diagnostics sorted by file, position and code, duplicates removed.
@@ -68,7 +74,7 @@ public:
 
 private:
   std::vector<Diagnostic> diags_;
-  std::set<Code> allowed_;
+  std::multiset<Code> allowed_;
   bool werror_ = false;
   Diagnostic discard_{};
 };

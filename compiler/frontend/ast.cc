@@ -89,7 +89,8 @@ struct Dumper {
            item_sexp("status", x.status) + item_sexp("tags", x.tags) +
            item_sexp("references", x.references) +
            item_sexp("falsepositives", x.falsepositives) +
-           item_sexp("event", x.events) + item_sexp("output", x.output);
+           item_sexp("allow", x.allow) + item_sexp("event", x.events) +
+           item_sexp("output", x.output);
     for (const Selection& s : x.selections) {
       out += "\n  (select " + s.name;
       for (const Test& t : s.tests) {

@@ -146,7 +146,7 @@ struct Rule {
   std::string name;
   SourceRange name_range;
   std::optional<Item> id, title, description, author, level, status, tags,
-      references, falsepositives, events, output;
+      references, falsepositives, events, output, allow;
   std::vector<Selection> selections;
   std::optional<Condition> condition;
   std::vector<RuleTest> tests;

@@ -369,6 +369,12 @@ void Builder::rule_item(ast::Rule& r, P::RuleItemContext* ctx) {
     } else {
       r.condition = std::move(cond);
     }
+  } else if (auto* c = dynamic_cast<P::RuleAllowContext*>(ctx)) {
+    std::vector<Token*> names;
+    for (TerminalNode* n : c->IDENT()) {
+      names.push_back(n->getSymbol());
+    }
+    set_once(r.allow, item(c, names), "allow");
   } else if (auto* c = dynamic_cast<P::RuleTestContext*>(ctx)) {
     ast::RuleTest t;
     t.match = c->verdict->getType() == P::MATCH;
@@ -376,8 +382,8 @@ void Builder::rule_item(ast::Rule& r, P::RuleItemContext* ctx) {
     t.range = range(c);
     t.trivia = trivia(c);
     for (P::AssignContext* a : c->assign()) {
-      t.fields.push_back({a->IDENT()->getText(), range(a->IDENT()),
-                          value(a->value()), trivia(a)});
+      t.fields.push_back(
+          {a->key->getText(), range(a->key), value(a->value()), trivia(a)});
     }
     r.tests.push_back(std::move(t));
   }
@@ -612,9 +618,9 @@ private:
   void decl(ast::Macro& x) { all.push_back(&x.trivia); }
   void decl(ast::Rule& x) {
     all.push_back(&x.trivia);
-    for (auto* it :
-         {&x.id, &x.title, &x.description, &x.author, &x.level, &x.status,
-          &x.tags, &x.references, &x.falsepositives, &x.events, &x.output}) {
+    for (auto* it : {&x.id, &x.title, &x.description, &x.author, &x.level,
+                     &x.status, &x.tags, &x.references, &x.falsepositives,
+                     &x.events, &x.output, &x.allow}) {
       if (*it) {
         all.push_back(&(*it)->trivia);
       }

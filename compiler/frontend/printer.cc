@@ -31,15 +31,15 @@ bool is_bare_word(std::string_view s) {
 // Words the lexer takes as keywords cannot be printed bare.
 bool is_keyword(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "import",     "list",     "macro",     "rule",        "exception",
-      "override",   "id",       "title",     "description", "author",
-      "level",      "status",   "tags",      "references",  "falsepositives",
-      "event",      "select",   "condition", "output",      "test",
-      "match",      "nomatch",  "tag",       "reason",      "expires",
-      "when",       "disable",  "and",       "or",          "not",
-      "of",         "all",      "them",      "in",          "contains",
-      "startswith", "endswith", "like",      "matches",     "cidr",
-      "has",        "nocase",   "true",      "false"};
+      "import",   "list",       "macro",     "rule",        "exception",
+      "override", "id",         "title",     "description", "author",
+      "level",    "status",     "tags",      "references",  "falsepositives",
+      "event",    "select",     "condition", "output",      "test",
+      "match",    "nomatch",    "tag",       "reason",      "expires",
+      "when",     "disable",    "allow",     "and",         "or",
+      "not",      "of",         "all",       "them",        "in",
+      "contains", "startswith", "endswith",  "like",        "matches",
+      "cidr",     "has",        "nocase",    "true",        "false"};
   for (std::string_view w : kWords) {
     if (w == s) {
       return true;
@@ -282,6 +282,7 @@ void Printer::decl(const ast::Rule& x) {
   word_list(2, "tags", x.tags, false);
   word_list(2, "references", x.references, true);
   word_list(2, "falsepositives", x.falsepositives, true);
+  word_list(2, "allow", x.allow, false);
   if (x.events) {
     if (x.events->values.size() == 1) {
       item(2, "event", x.events, false);

@@ -88,7 +88,7 @@ private:
   void check_element(const ast::Test& t, const schema::Field& f,
                      const ast::Value& v);
   void check_template(const ast::Item& output, const Scope& scope);
-  void check_rule_test(const ast::RuleTest& t, const Scope& scope);
+  void check_rule_test(const ast::RuleTest& t, const Scope& rule);
   void check_level(const ast::Item& level);
 
   const Program& program_;
@@ -594,7 +594,23 @@ void Checker::check_template(const ast::Item& output, const Scope& scope) {
   }
 }
 
-void Checker::check_rule_test(const ast::RuleTest& t, const Scope& scope) {
+// A test's event has one kind: the one its `event:` names, or else the
+// first the rule lists. Its fields are checked against that kind.
+void Checker::check_rule_test(const ast::RuleTest& t, const Scope& rule) {
+  Scope scope = rule;
+  if (const schema::KindInfo* first =
+          schema::find_kind(rule.rule->events->values.front())) {
+    scope.kinds = schema::kind_bit(first->kind);
+  }
+  for (const ast::Assign& a : t.fields) {
+    const schema::KindInfo* k = a.value.kind == ast::Value::Kind::Name
+                                    ? schema::find_kind(a.value.text)
+                                    : nullptr;
+    if (a.field == "event" && k != nullptr &&
+        (rule.kinds & schema::kind_bit(k->kind)) != 0) {
+      scope.kinds = schema::kind_bit(k->kind);
+    }
+  }
   std::map<std::string, SourceRange> seen;
   for (const ast::Assign& a : t.fields) {
     auto [it, fresh] = seen.emplace(a.field, a.field_range);
@@ -608,10 +624,10 @@ void Checker::check_rule_test(const ast::RuleTest& t, const Scope& scope) {
       const schema::KindInfo* k = a.value.kind == ast::Value::Kind::Name
                                       ? schema::find_kind(a.value.text)
                                       : nullptr;
-      if (k == nullptr || (scope.kinds & schema::kind_bit(k->kind)) == 0) {
+      if (k == nullptr || (rule.kinds & schema::kind_bit(k->kind)) == 0) {
         report(Code::E0303, a.value.range,
                "the test's event must be one of the rule's kinds: " +
-                   kinds_text(scope.kinds));
+                   kinds_text(rule.kinds));
       }
       continue;
     }
@@ -658,6 +674,17 @@ void Checker::check_rule(RuleInfo& info) {
     report(Code::E0308, r.status->value_ranges[0],
            "unknown status '" + r.status->value() + "'")
         .hints.push_back("statuses are: " + joined(kStatuses));
+  }
+  if (r.allow) {
+    for (size_t i = 0; i < r.allow->values.size(); ++i) {
+      const CodeInfo* c = find_code(r.allow->values[i]);
+      if (c == nullptr || c->severity != Severity::Warning) {
+        report(Code::E0308, r.allow->value_ranges[i],
+               "'" + r.allow->values[i] + "' is not a warning name or code")
+            .hints.push_back("sgc lint --list-codes lists them; only "
+                             "warnings can be allowed");
+      }
+    }
   }
   if (r.events) {
     for (size_t i = 0; i < r.events->values.size(); ++i) {

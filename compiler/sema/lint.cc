@@ -245,7 +245,27 @@ void missing_tests(const ast::Rule& r, Diagnostics& diags) {
 
 } // namespace
 
+static void lint_rule_checks(const ast::Rule& r, Diagnostics& diags);
+
 void lint_rule(const ast::Rule& r, Diagnostics& diags) {
+  std::vector<Code> allowed;
+  if (r.allow) {
+    for (const std::string& name : r.allow->values) {
+      if (const CodeInfo* c = find_code(name)) {
+        allowed.push_back(c->code);
+      }
+    }
+  }
+  for (Code c : allowed) {
+    diags.allow(c);
+  }
+  lint_rule_checks(r, diags);
+  for (Code c : allowed) {
+    diags.unallow(c);
+  }
+}
+
+static void lint_rule_checks(const ast::Rule& r, Diagnostics& diags) {
   missing_tests(r, diags);
   if (!r.condition) {
     return;

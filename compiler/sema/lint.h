@@ -8,7 +8,8 @@
 namespace sg {
 
 // Warnings about one rule: unused selections, constant conditions,
-// missing tests, negated tests on fields that may be missing.
+// missing tests, negated tests on fields that may be missing. Warnings
+// the rule lists in `allow [...]` are not reported.
 void lint_rule(const ast::Rule& rule, Diagnostics& diags);
 
 // Warnings across files: lists and macros nothing uses.
