@@ -29,9 +29,10 @@ macroDecl : MACRO IDENT '=' expr ;
 
 ruleDecl : RULE IDENT '{' ruleItem* '}' ;
 
+// `test` is a keyword and also a status: `status test` is allowed.
 ruleItem
   : key=(ID | TITLE | DESCRIPTION | AUTHOR | OUTPUT) STRING  # ruleText
-  | key=(LEVEL | STATUS) IDENT                                # ruleWord
+  | key=(LEVEL | STATUS) word=(IDENT | TEST)                  # ruleWord
   | TAGS '[' (tag (',' tag)* ','?)? ']'                       # ruleTags
   | key=(REFERENCES | FALSEPOSITIVES) stringList              # ruleStrings
   | EVENT (IDENT | '[' IDENT (',' IDENT)* ','? ']')           # ruleEvent

@@ -9,9 +9,9 @@
 namespace sg {
 namespace {
 
-const std::vector<CodeInfo> kCodes = {
+constexpr CodeInfo kCodes[] = {
 #define SG_DIAG(code, name, severity, summary)                                 \
-  {Code::code, #code, #name, Severity::severity, summary},
+  {#code, #name, summary, Code::code, Severity::severity},
 #include "compiler/diag/codes.def"
 #undef SG_DIAG
 };
@@ -51,7 +51,51 @@ size_t byte_of_column(std::string_view line, uint32_t col) {
   return i;
 }
 
-// The source line, then a marker line: tabs copied so the caret lines up.
+// Length of the UTF-8 sequence at line[i], or 0 when there is none.
+size_t utf8_length(std::string_view line, size_t i) {
+  auto c = uint8_t(line[i]);
+  size_t len = c < 0x80         ? 1
+               : (c >> 5) == 6  ? 2
+               : (c >> 4) == 14 ? 3
+               : (c >> 3) == 30 ? 4
+                                : 0;
+  if (len == 0 || i + len > line.size()) {
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if ((uint8_t(line[i + k]) & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  auto next = len > 1 ? uint8_t(line[i + 1]) : 0;
+  if ((len == 2 && c < 0xC2) || (c == 0xE0 && next < 0xA0) ||
+      (c == 0xED && next > 0x9F) || (c == 0xF0 && next < 0x90) ||
+      (c == 0xF4 && next > 0x8F) || c > 0xF4) {
+    return 0; // overlong, a UTF-16 surrogate, or beyond U+10FFFF
+  }
+  return len;
+}
+
+// `line` fit for a terminal: a byte that is not UTF-8 text, or a control
+// character other than a tab, shows as U+FFFD.
+std::string printable(std::string_view line) {
+  std::string out;
+  for (size_t i = 0; i < line.size();) {
+    size_t len = utf8_length(line, i);
+    auto c = uint8_t(line[i]);
+    if (len == 0 || (len == 1 && ((c < 0x20 && c != '\t') || c == 0x7f))) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out += line.substr(i, len);
+    i += len;
+  }
+  return out;
+}
+
+// The source line, then a marker line: one space per character before the
+// range (tabs copied) so the caret lines up.
 void render_snippet(std::string& out, const SourceRange& r,
                     const SourceManager& sm) {
   if (!r.valid()) {
@@ -63,11 +107,13 @@ void render_snippet(std::string& out, const SourceRange& r,
   }
   std::string num = std::to_string(r.line);
   std::string pad(num.size(), ' ');
-  out += " " + num + " | " + std::string(line) + "\n";
+  out += " " + num + " | " + printable(line) + "\n";
   out += " " + pad + " | ";
   size_t begin = byte_of_column(line, r.col);
   for (size_t i = 0; i < begin; ++i) {
-    out += line[i] == '\t' ? '\t' : ' ';
+    if ((uint8_t(line[i]) & 0xC0) != 0x80) {
+      out += line[i] == '\t' ? '\t' : ' ';
+    }
   }
   uint32_t width = 1;
   if (r.end_line == r.line && r.end_col >= r.col) {
@@ -81,9 +127,9 @@ void render_snippet(std::string& out, const SourceRange& r,
 } // namespace
 
 const CodeInfo& code_info(Code c) {
-  return kCodes.at(size_t(c));
+  return kCodes[size_t(c)];
 }
-const std::vector<CodeInfo>& all_codes() {
+std::span<const CodeInfo> all_codes() {
   return kCodes;
 }
 
@@ -99,21 +145,27 @@ const CodeInfo* find_code(std::string_view id_or_name) {
 Diagnostic& Diagnostics::report(Code code, SourceRange range,
                                 std::string message) {
   const CodeInfo& info = code_info(code);
-  size_t in_file = std::count_if(diags_.begin(), diags_.end(), [&](auto& d) {
-    return d.range.file == range.file;
-  });
-  if (allowed_.count(code) != 0 || in_file >= kMaxPerFile) {
+  // The same problem reached twice (a macro used by two rules) is
+  // reported once, so counts match what is printed.
+  bool repeat = !seen_.emplace(range.file, range.line, range.col, code,
+                               message).second;
+  if (allowed_.count(code) != 0 || repeat ||
+      per_file_[range.file] >= kMaxPerFile) {
     discard_ = Diagnostic{};
     return discard_;
   }
+  ++per_file_[range.file];
   diags_.push_back({code, info.severity, range, std::move(message), {}, {}});
   return diags_.back();
 }
 
 std::vector<Diagnostic> Diagnostics::sorted(const SourceManager& sm) const {
   auto key = [&](const Diagnostic& d) {
-    std::string_view path =
-        d.range.file == kNoFile ? "" : sm.file(d.range.file).path;
+    // Both arms are views: with "" against a std::string the conditional
+    // would make a temporary string, and `path` would dangle.
+    std::string_view path = d.range.file == kNoFile
+                                ? std::string_view()
+                                : std::string_view(sm.file(d.range.file).path);
     return std::tuple(path, d.range.line, d.range.col, size_t(d.code),
                       std::string_view(d.message));
   };

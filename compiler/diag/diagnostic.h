@@ -6,7 +6,10 @@
 // renderers turn them into text for people or JSON for tools.
 #pragma once
 
+#include <map>
 #include <set>
+#include <tuple>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +18,7 @@
 
 namespace sg {
 
-enum class Severity { Note, Warning, Error };
+enum class Severity : uint8_t { Note, Warning, Error };
 
 enum class Code : uint16_t {
 #define SG_DIAG(code, name, severity, summary) code,
@@ -24,15 +27,15 @@ enum class Code : uint16_t {
 };
 
 struct CodeInfo {
-  Code code;
   std::string_view id;   // "E0301"
   std::string_view name; // "unknown-field"
-  Severity severity;
   std::string_view summary;
+  Code code;
+  Severity severity;
 };
 
 const CodeInfo& code_info(Code c);
-const std::vector<CodeInfo>& all_codes();
+std::span<const CodeInfo> all_codes();
 // Finds a code by its id ("W0401") or name ("unused-list").
 const CodeInfo* find_code(std::string_view id_or_name);
 
@@ -75,6 +78,8 @@ public:
 private:
   std::vector<Diagnostic> diags_;
   std::multiset<Code> allowed_;
+  std::set<std::tuple<FileId, uint32_t, uint32_t, Code, std::string>> seen_;
+  std::map<FileId, size_t> per_file_;
   bool werror_ = false;
   Diagnostic discard_{};
 };

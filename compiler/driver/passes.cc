@@ -1,5 +1,8 @@
 #include "compiler/driver/passes.h"
 
+#include "compiler/backend/pack_writer.h"
+#include "compiler/lower/lower.h"
+
 namespace sg {
 namespace {
 
@@ -33,6 +36,38 @@ std::string dump_model(const Compilation& c) {
   return out;
 }
 
+std::string dump_filters(const ir::Module& m, const FilterPlan& plan) {
+  std::string out;
+  for (const KindFilter& k : plan.kinds) {
+    out += "kind " + std::string(schema::kinds()[size_t(k.kind) - 1].name);
+    out += k.pass_all ? " pass-all" : " filtered";
+    for (size_t r : k.forcing_rules) {
+      out += " " + m.rules[r].id;
+    }
+    out += "\n";
+    for (const Atom& a : k.atoms) {
+      out += "  " + std::string(atom_kind_name(a.kind)) + " " + a.value + "\n";
+    }
+  }
+  return out;
+}
+
+std::string dump_code(const ir::Module& m, const Bytecode& code) {
+  static constexpr std::string_view kNames[] = {
+      "?", "pred", "const", "not", "jump_if_false", "jump_if_true", "ret"};
+  std::string out;
+  for (size_t r = 0; r < m.rules.size(); ++r) {
+    out += "rule " + m.rules[r].id + "\n";
+    for (uint32_t pc = code.rules[r].begin; pc < code.rules[r].end; ++pc) {
+      const pack::Instr& in = code.code[pc];
+      out += "  " + std::to_string(pc) + ": " +
+             std::string(kNames[in.op < std::size(kNames) ? in.op : 0]) +
+             " " + std::to_string(in.arg) + "\n";
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 const std::vector<Pass>& passes() {
@@ -48,6 +83,24 @@ const std::vector<Pass>& passes() {
          c.model = check_program(c.program, c.diags, c.check);
        },
        dump_model},
+      {"lower", "build the IR: rules as shared predicates and nodes",
+       [](Compilation& c) {
+         c.module = lower_program(c.program, c.model);
+       },
+       [](const Compilation& c) { return dump_module(c.module); }},
+      {"filters", "derive the kernel filter of each event kind",
+       [](Compilation& c) { c.filters = derive_filters(c.module); },
+       [](const Compilation& c) { return dump_filters(c.module, c.filters); }},
+      {"codegen", "generate the matcher's bytecode",
+       [](Compilation& c) { c.code = generate_code(c.module); },
+       [](const Compilation& c) { return dump_code(c.module, c.code); }},
+      {"pack", "write the rule pack",
+       [](Compilation& c) {
+         c.pack = write_pack(c.module, c.filters, c.code);
+       },
+       [](const Compilation& c) {
+         return std::to_string(c.pack.size()) + " bytes\n";
+       }},
   };
   return kPasses;
 }

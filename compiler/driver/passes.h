@@ -9,6 +9,9 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/driver/program.h"
+#include "compiler/backend/codegen.h"
+#include "compiler/backend/filters.h"
+#include "compiler/lower/ir.h"
 #include "compiler/sema/checker.h"
 
 namespace sg {
@@ -17,6 +20,10 @@ struct Compilation {
   Program program;
   Diagnostics diags;
   Model model;
+  ir::Module module;
+  FilterPlan filters;
+  Bytecode code;
+  std::string pack; // the bytes of the rule pack
   CheckOptions check;
   ParseLimits limits;
   std::vector<std::string> inputs; // paths named by the user

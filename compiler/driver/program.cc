@@ -98,13 +98,21 @@ private:
                           " files in one compilation");
         continue;
       } else if (!read_file(target, limits_.max_file_bytes, text, error)) {
-        Code code = fs::exists(target) ? Code::E0105 : Code::E0200;
+        bool budget = error.find("budget") != std::string::npos;
+        Code code = !fs::exists(target) ? Code::E0200
+                    : budget            ? Code::E0102
+                                        : Code::E0105;
         std::string what = code == Code::E0200
                                ? "imported file '" + rel + "' does not exist"
                                : "cannot read '" + rel + "': " + error;
-        diags_.report(code, where, what)
-            .hints.push_back("imports are relative to the importing file: " +
-                             target.lexically_normal().string());
+        Diagnostic& d = diags_.report(code, where, what);
+        if (code == Code::E0200) {
+          d.hints.push_back("imports are relative to the importing file: " +
+                            target.lexically_normal().string());
+        } else if (fs::is_directory(target)) {
+          d.hints.push_back("an import names one file; import the files of "
+                            "the directory one by one");
+        }
         continue;
       } else {
         got = add(target.lexically_normal().string(), std::move(text), where,
@@ -149,11 +157,20 @@ void check_cycles(const Program& p, Diagnostics& diags) {
         Diagnostic& d = diags.report(
             Code::E0201, import_range(f, to),
             "import cycle: '" + p.sources.file(to).path + "' imports itself");
-        for (auto it = start; it != stack.end(); ++it) {
+        // A long cycle is summed up: its first imports, then the count.
+        constexpr size_t kMaxNotes = 10;
+        auto length = size_t(stack.end() - start);
+        for (auto it = start; it != stack.end() && d.notes.size() < kMaxNotes;
+             ++it) {
           FileId next = it + 1 == stack.end() ? to : *(it + 1);
           d.notes.push_back({import_range(*it, next),
                              "'" + p.sources.file(*it).path + "' imports '" +
                                  p.sources.file(next).path + "'"});
+        }
+        if (length > kMaxNotes) {
+          d.hints.push_back("the cycle goes through " + std::to_string(length) +
+                            " files; the first " + std::to_string(kMaxNotes) +
+                            " imports are shown");
         }
       } else if (color[to] == White) {
         self(self, to);

@@ -1,6 +1,7 @@
 #include "compiler/frontend/parser.h"
 
 #include <charconv>
+#include <unordered_map>
 
 #include <antlr4-runtime.h>
 
@@ -61,6 +62,11 @@ size_t find_bad_byte(std::string_view s) {
     if ((len == 2 && c < 0xC2) || (len == 4 && c > 0xF4)) {
       return i; // overlong, or beyond U+10FFFF
     }
+    auto next = len > 1 ? uint8_t(s[i + 1]) : 0;
+    if ((c == 0xE0 && next < 0xA0) || (c == 0xF0 && next < 0x90) ||
+        (c == 0xED && next > 0x9F) || (c == 0xF4 && next > 0x8F)) {
+      return i; // overlong, a UTF-16 surrogate, or beyond U+10FFFF
+    }
     i += len;
   }
   return std::string_view::npos;
@@ -107,19 +113,36 @@ private:
       return "unterminated string";
     }
     if (text.size() > 40) {
-      text = text.substr(0, 40) + "...";
+      size_t cut = 40; // not inside a UTF-8 sequence
+      while (cut > 0 && (uint8_t(text[cut]) & 0xC0) == 0x80) {
+        --cut;
+      }
+      text = text.substr(0, cut) + "...";
     }
-    return "unexpected '" + text + "'" + expected(msg);
+    std::string shown; // control characters spelled out, not sent raw
+    for (char c : text) {
+      if (uint8_t(c) < 0x20 || c == 0x7f) {
+        char buf[8];
+        snprintf(buf, sizeof buf, "\\x%02x", unsigned(uint8_t(c)));
+        shown += buf;
+      } else {
+        shown += c;
+      }
+    }
+    return "unexpected '" + shown + "'" + expected(msg);
   }
 
-  // ANTLR says "... expecting {A, B, C}"; keep the list when it is short.
+  // ANTLR says "... expecting {A, B, C}", or "missing X at 'y'" when one
+  // token is missing; keep the list when it is short.
   static std::string expected(const std::string& msg) {
-    size_t at = msg.find("expecting ");
-    if (at == std::string::npos) {
-      return "";
+    std::string what;
+    if (size_t at = msg.find("expecting "); at != std::string::npos) {
+      what = msg.substr(at + 10);
+    } else if (size_t end = msg.find(" at ", 8);
+               msg.rfind("missing ", 0) == 0 && end != std::string::npos) {
+      what = msg.substr(8, end - 8);
     }
-    std::string what = msg.substr(at + 10);
-    if (std::count(what.begin(), what.end(), ',') > 4) {
+    if (what.empty() || std::count(what.begin(), what.end(), ',') > 4) {
       return "";
     }
     if (what.size() > 2 && what.front() == '{' && what.back() == '}') {
@@ -171,7 +194,7 @@ private:
   void rule_item(ast::Rule& r, P::RuleItemContext* ctx);
   ast::Exception exception(P::ExceptionDeclContext* ctx);
   ast::Override override_decl(P::OverrideDeclContext* ctx);
-  ast::Item item(ParserRuleContext* ctx, std::vector<Token*> values);
+  ast::Item item(ParserRuleContext* ctx, const std::vector<Token*>& values);
   void set_once(std::optional<ast::Item>& slot, ast::Item it,
                 std::string_view what);
 
@@ -281,7 +304,8 @@ ast::Decl Builder::decl(P::DeclContext* ctx) {
   return override_decl(ctx->overrideDecl());
 }
 
-ast::Item Builder::item(ParserRuleContext* ctx, std::vector<Token*> values) {
+ast::Item Builder::item(ParserRuleContext* ctx,
+                        const std::vector<Token*>& values) {
   ast::Item it;
   for (Token* t : values) {
     bool quoted = t->getType() == P::STRING;
@@ -330,8 +354,7 @@ void Builder::rule_item(ast::Rule& r, P::RuleItemContext* ctx) {
     set_once(slot, item(c, {c->STRING()->getSymbol()}), key);
   } else if (auto* c = dynamic_cast<P::RuleWordContext*>(ctx)) {
     std::string key = c->key->getText();
-    set_once(key == "level" ? r.level : r.status,
-             item(c, {c->IDENT()->getSymbol()}), key);
+    set_once(key == "level" ? r.level : r.status, item(c, {c->word}), key);
   } else if (auto* c = dynamic_cast<P::RuleTagsContext*>(ctx)) {
     std::vector<Token*> tags;
     for (P::TagContext* t : c->tag()) {
@@ -680,35 +703,51 @@ void attach_comments(ast::File& f, antlr4::CommonTokenStream& tokens) {
   std::stable_sort(w.all.begin(), w.all.end(), [](auto* a, auto* b) {
     return a->first_token < b->first_token;
   });
+  // The nodes ending at each token, in first-token order: the innermost is
+  // the last. Lookups stay cheap however many comments a file has.
+  std::unordered_map<size_t, std::vector<ast::Trivia*>> by_last;
+  for (ast::Trivia* tr : w.all) {
+    by_last[tr->last_token].push_back(tr);
+  }
+  auto ending_at = [&](Token* end) -> ast::Trivia* {
+    auto it = by_last.find(end->getTokenIndex());
+    if (it == by_last.end()) {
+      return nullptr;
+    }
+    for (auto tr = it->second.rbegin(); tr != it->second.rend(); ++tr) {
+      if ((*tr)->trailing.empty()) {
+        return *tr;
+      }
+    }
+    return nullptr;
+  };
+  Token* prev = nullptr;   // the last token that is not a comment
+  Token* before = nullptr; // the one before it
   for (Token* t : tokens.getTokens()) {
+    if (t->getChannel() == Token::DEFAULT_CHANNEL) {
+      before = prev;
+      prev = t;
+    }
     if (t->getChannel() != Token::HIDDEN_CHANNEL) {
       continue;
     }
     auto index = uint32_t(t->getTokenIndex());
     std::string text = t->getText();
-    Token* prev = nullptr;
-    for (size_t i = index; i-- > 0;) {
-      Token* p = tokens.get(i);
-      if (p->getChannel() == Token::DEFAULT_CHANNEL) {
-        prev = p;
-        break;
-      }
-    }
     ast::Trivia* trail = nullptr;
     if (prev != nullptr && prev->getLine() == t->getLine()) {
-      // Innermost node ending at `prev`: the last in first-token order.
-      for (ast::Trivia* tr : w.all) {
-        if (tr->last_token == prev->getTokenIndex() && tr->trailing.empty()) {
-          trail = tr;
-        }
+      trail = ending_at(prev);
+      // A list element's comma is not part of it: `"a",  # c` trails "a".
+      if (trail == nullptr && before != nullptr && prev->getText() == ",") {
+        trail = ending_at(before);
       }
     }
     if (trail != nullptr) {
       trail->trailing = text;
       continue;
     }
-    auto next = std::find_if(w.all.begin(), w.all.end(),
-                             [&](auto* tr) { return tr->first_token > index; });
+    auto next = std::upper_bound(
+        w.all.begin(), w.all.end(), index,
+        [](uint32_t i, const ast::Trivia* tr) { return i < tr->first_token; });
     (next == w.all.end() ? &f.closing : *next)->leading.push_back(text);
   }
 }
@@ -717,19 +756,32 @@ void attach_comments(ast::File& f, antlr4::CommonTokenStream& tokens) {
 bool check_nesting(FileId id, antlr4::CommonTokenStream& tokens,
                    Diagnostics& diags, uint32_t max) {
   uint32_t depth = 0;
-  uint32_t nots = 0;
+  uint32_t nots = 0; // the `not`s just read
+  // The `not`s before each open bracket, which stay until it closes: in
+  // `not (not (a))` the second is two levels deep, however it is spelled.
+  std::vector<uint32_t> held;
+  uint32_t held_nots = 0;
   for (Token* t : tokens.getTokens()) {
     std::string s = t->getType() == P::NOT ? "not" : t->getText();
     if (t->getChannel() != Token::DEFAULT_CHANNEL) {
       continue;
     }
-    nots = t->getType() == P::NOT ? nots + 1 : 0;
-    if (s == "(" || s == "[") {
+    if (t->getType() == P::NOT) {
+      ++nots;
+    } else if (s == "(" || s == "[") {
+      held.push_back(nots);
+      held_nots += nots;
+      nots = 0;
       ++depth;
-    } else if ((s == ")" || s == "]") && depth > 0) {
-      --depth;
+    } else {
+      if ((s == ")" || s == "]") && depth > 0) {
+        --depth;
+        held_nots -= held.back();
+        held.pop_back();
+      }
+      nots = 0;
     }
-    if (depth + nots > max) {
+    if (depth + held_nots + nots > max) {
       auto line = uint32_t(t->getLine());
       auto col = uint32_t(t->getCharPositionInLine() + 1);
       diags.report(Code::E0103, {id, line, col, line, col},

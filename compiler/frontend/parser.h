@@ -15,7 +15,7 @@ struct ParseLimits {
   size_t max_tokens = 2'000'000;
   uint32_t max_nesting = 100; // parentheses, brackets and `not`s
   size_t max_list_items = 100'000;
-  size_t max_string_bytes = 64 * 1024;
+  size_t max_string_bytes = size_t{64} * 1024;
   size_t max_syntax_errors = 20;
 };
 

@@ -7,6 +7,33 @@ namespace {
 
 constexpr size_t kWidth = 80;
 
+// Length of the UTF-8 character at s[i], or 0 when the bytes there are
+// not one: overlong forms, UTF-16 surrogates and code points beyond
+// U+10FFFF are not.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto c = uint8_t(s[i]);
+  size_t len = c < 0x80         ? 1
+               : (c >> 5) == 6  ? 2
+               : (c >> 4) == 14 ? 3
+               : (c >> 3) == 30 ? 4
+                                : 0;
+  if (len == 0 || i + len > s.size()) {
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if ((uint8_t(s[i + k]) & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  auto next = len > 1 ? uint8_t(s[i + 1]) : 0;
+  if ((len == 2 && c < 0xC2) || (c == 0xE0 && next < 0xA0) ||
+      (c == 0xED && next > 0x9F) || (c == 0xF0 && next < 0x90) ||
+      (c == 0xF4 && next > 0x8F) || c > 0xF4) {
+    return 0;
+  }
+  return len;
+}
+
 bool is_bare_word(std::string_view s) {
   if (s.empty() || !(std::isalpha(uint8_t(s[0])) || s[0] == '_')) {
     return false;
@@ -264,11 +291,13 @@ void Printer::rule_test(const ast::RuleTest& t) {
     line(2, head + "}", t.trivia);
     return;
   }
-  line(2, head, t.trivia);
+  // A comment after the closing brace stays there: on the head line it
+  // would lead the first field when read back.
+  line(2, head, ast::Trivia{t.trivia.leading, {}});
   for (const ast::Assign& a : t.fields) {
     line(4, a.field + ": " + print_value(a.value), a.trivia);
   }
-  out += "  }\n";
+  line(2, "}", ast::Trivia{{}, t.trivia.trailing});
 }
 
 void Printer::decl(const ast::Rule& x) {
@@ -366,7 +395,13 @@ std::string test_text(const ast::Test& t) {
 
 std::string quote(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (size_t len = utf8_length(s, i); len > 1) {
+      out += s.substr(i, len);
+      i += len - 1;
+      continue;
+    }
     switch (c) {
     case '"':
       out += "\\\"";
@@ -384,7 +419,9 @@ std::string quote(std::string_view s) {
       out += "\\t";
       break;
     default:
-      if (uint8_t(c) < 0x20 || c == 0x7f) {
+      // Control characters, and bytes that are not UTF-8 text (which an
+      // escape can make), are escaped: the file must stay UTF-8.
+      if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7f) {
         char buf[5];
         snprintf(buf, sizeof buf, "\\x%02x", uint8_t(c));
         out += buf;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "compiler/frontend/printer.h"
 #include "compiler/sema/lint.h"
 #include "compiler/sema/values.h"
+#include "runtime/common/net.h"
 
 namespace sg {
 namespace {
@@ -76,6 +78,7 @@ private:
   void check_rule(RuleInfo& info);
   void check_exception(const ast::Exception& e, FileId file);
   void check_override(const ast::Override& o);
+  void check_unused_macros();
 
   void check_expr(const ast::Expr& e, const Scope& scope);
   void check_macro_use(const std::string& name, SourceRange at,
@@ -83,8 +86,11 @@ private:
   void check_test(const ast::Test& t, const Scope& scope);
   const schema::Field* field(const std::string& name, SourceRange at,
                              const Scope& scope);
-  std::vector<const ast::Value*> values_of(const ast::Value& v,
-                                           const Scope& scope, bool& is_list);
+  // `expanded`: the named lists already flattened for this test; each is
+  // flattened once, so lists that name a list twice stay linear.
+  std::vector<const ast::Value*>
+  values_of(const ast::Value& v, const Scope& scope, bool& is_list,
+            std::set<std::string>* expanded = nullptr);
   void check_element(const ast::Test& t, const schema::Field& f,
                      const ast::Value& v);
   void check_template(const ast::Item& output, const Scope& scope);
@@ -104,6 +110,21 @@ private:
   std::set<std::pair<std::string, schema::KindSet>> macros_done_;
   std::vector<std::string> macro_stack_;
   std::vector<Frame> frames_;
+  const schema::SymbolSet* symbols_ = nullptr; // of the field being tested
+  std::map<std::string, SourceRange> exception_names_;
+  std::map<const ast::Rule*, std::set<std::string>> selection_names_;
+
+  // A rule's selection names, so that looking names up stays cheap however
+  // long a condition is.
+  const std::set<std::string>& selection_names(const ast::Rule& r) {
+    auto [it, fresh] = selection_names_.try_emplace(&r);
+    if (fresh) {
+      for (const ast::Selection& s : r.selections) {
+        it->second.insert(s.name);
+      }
+    }
+    return it->second;
+  }
 };
 
 Diagnostic& Checker::report(Code code, SourceRange range, std::string message) {
@@ -289,19 +310,29 @@ const schema::Field* Checker::field(const std::string& name, SourceRange at,
 // The values a test compares against: the literal, the elements of a list
 // literal, or the elements of a named list (flattened).
 std::vector<const ast::Value*>
-Checker::values_of(const ast::Value& v, const Scope& scope, bool& is_list) {
+Checker::values_of(const ast::Value& v, const Scope& scope, bool& is_list,
+                   std::set<std::string>* expanded) {
+  std::set<std::string> mine;
+  if (expanded == nullptr) {
+    expanded = &mine;
+  }
   std::vector<const ast::Value*> out;
   is_list = false;
   if (v.kind == ast::Value::Kind::List) {
     is_list = true;
     for (const ast::Value& item : v.items) {
       bool nested = false;
-      auto inner = values_of(item, scope, nested);
+      auto inner = values_of(item, scope, nested, expanded);
       out.insert(out.end(), inner.begin(), inner.end());
     }
     return out;
   }
   if (v.kind != ast::Value::Kind::Name) {
+    return {&v};
+  }
+  // A name of the field's own symbols (`read`, `inet6`) is that symbol,
+  // even where a list has the same name.
+  if (symbols_ != nullptr && schema::find_symbol(*symbols_, v.text)) {
     return {&v};
   }
   auto list = model_.lists.find(v.text);
@@ -314,12 +345,12 @@ Checker::values_of(const ast::Value& v, const Scope& scope, bool& is_list) {
     report(Code::E0202, v.range, "list '" + v.text + "' is not visible here")
         .hints.push_back(not_imported_hint(scope.file, where));
   }
-  if (cyclic_.count(v.text) != 0) {
+  if (cyclic_.count(v.text) != 0 || !expanded->insert(v.text).second) {
     return {};
   }
   for (const ast::Value& item : list->second->items.items) {
     bool nested = false;
-    auto inner = values_of(item, scope, nested);
+    auto inner = values_of(item, scope, nested, expanded);
     out.insert(out.end(), inner.begin(), inner.end());
   }
   return out;
@@ -430,7 +461,9 @@ void Checker::check_test(const ast::Test& t, const Scope& scope) {
                "' on " + std::string(schema::type_name(f->type)) + " fields");
   }
   bool is_list = false;
+  symbols_ = f->symbols;
   std::vector<const ast::Value*> values = values_of(t.value, scope, is_list);
+  symbols_ = nullptr;
   if (is_list && !rule.takes_list) {
     report(Code::E0303, t.value.range,
            "'" + std::string(ast::op_text(t.op)) + "' takes one value, not " +
@@ -440,6 +473,11 @@ void Checker::check_test(const ast::Test& t, const Scope& scope) {
                              : "split the test, or use a selection per value");
     return;
   }
+  if (!is_list && rule.needs_list && t.value.kind == ast::Value::Kind::Name &&
+      f->symbols == nullptr) {
+    check_element(t, *f, t.value); // a list that does not exist
+    return;
+  }
   if (!is_list && rule.needs_list) {
     report(Code::E0303, t.value.range,
            "'in' takes a list, not " + describe_value(t.value))
@@ -447,7 +485,7 @@ void Checker::check_test(const ast::Test& t, const Scope& scope) {
                          print_value(t.value) + "]");
     return;
   }
-  if (t.all && !is_list) {
+  if (t.all && rule.takes_all && !is_list) {
     report(Code::E0307, t.all_range, "'all' needs a list of values");
   }
   for (const ast::Value* v : values) {
@@ -506,12 +544,12 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
                  "condition has them");
       return;
     }
-    bool any = e.target == ast::Expr::Target::Them;
-    for (const ast::Selection& s : scope.rule->selections) {
-      any |= e.target == ast::Expr::Target::Pattern
-                 ? s.name.rfind(e.name, 0) == 0
-                 : s.name == e.name;
-    }
+    const std::set<std::string>& names = selection_names(*scope.rule);
+    auto first = names.lower_bound(e.name);
+    bool any = e.target == ast::Expr::Target::Them ||
+               (e.target == ast::Expr::Target::Pattern
+                    ? first != names.end() && first->rfind(e.name, 0) == 0
+                    : names.count(e.name) != 0);
     if (!any || scope.rule->selections.empty()) {
       report(Code::E0208, e.range,
              "'" + print_expr(e) + "' matches no selection of " +
@@ -522,12 +560,9 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
   case ast::Expr::Kind::Ref:
     break;
   }
-  if (scope.rule != nullptr) {
-    for (const ast::Selection& s : scope.rule->selections) {
-      if (s.name == e.name) {
-        return;
-      }
-    }
+  if (scope.rule != nullptr &&
+      selection_names(*scope.rule).count(e.name) != 0) {
+    return;
   }
   if (model_.macros.count(e.name) != 0) {
     check_macro_use(e.name, e.range, scope);
@@ -558,11 +593,35 @@ void Checker::check_expr(const ast::Expr& e, const Scope& scope) {
 void Checker::check_template(const ast::Item& output, const Scope& scope) {
   const std::string& s = output.value();
   SourceRange base = output.value_ranges[0];
+  // Escapes make the source longer than the text: find the source byte
+  // each byte of `s` came from, then the closing quote.
+  std::string_view src = program_.sources.file(base.file).line(base.line);
+  size_t quote = 0;
+  for (uint32_t c = 1; c < base.col && quote < src.size(); ++c) {
+    ++quote;
+    while (quote < src.size() && (uint8_t(src[quote]) & 0xC0) == 0x80) {
+      ++quote;
+    }
+  }
+  std::vector<size_t> from;
+  size_t p = quote + 1;
+  while (p < src.size() && src[p] != '"') {
+    from.push_back(p);
+    bool hex = src[p] == '\\' && p + 1 < src.size() && src[p + 1] == 'x';
+    p += src[p] != '\\' ? 1 : hex ? 4 : 2;
+  }
+  from.push_back(p);
+  auto column = [&](size_t offset) {
+    if (from.size() == s.size() + 1) {
+      return base.col + code_points(src.substr(quote, from[offset] - quote));
+    }
+    return base.col + 1 + code_points(std::string_view(s).substr(0, offset));
+  };
   auto at = [&](size_t offset, size_t len) {
     SourceRange r = base;
-    r.col += 1 + code_points(std::string_view(s).substr(0, offset));
+    r.col = column(offset);
     r.end_line = r.line;
-    r.end_col = r.col + uint32_t(std::max<size_t>(len, 1)) - 1;
+    r.end_col = len == 0 ? r.col : column(offset + len) - 1;
     return r;
   };
   for (size_t i = 0; i < s.size(); ++i) {
@@ -589,7 +648,13 @@ void Checker::check_template(const ast::Item& output, const Scope& scope) {
       return;
     }
     std::string name = s.substr(i + 1, close - i - 1);
-    field(name, at(i + 1, name.size()), scope);
+    if (name.empty()) {
+      report(Code::E0104, at(i, 2), "empty '{}' in output template")
+          .hints.push_back("name a field, such as {proc.exe}, or write "
+                           "'{{}}' for literal braces");
+    } else {
+      field(name, at(i + 1, name.size()), scope);
+    }
     i = close;
   }
 }
@@ -654,6 +719,7 @@ void Checker::check_level(const ast::Item& level) {
 void Checker::check_rule(RuleInfo& info) {
   const ast::Rule& r = *info.rule;
   Scope scope{info.file, 0, &r, "rule '" + r.name + "'"};
+  size_t errors_before = diags_.errors();
   auto require = [&](const std::optional<ast::Item>& it, std::string_view key) {
     if (!it) {
       report(Code::E0209, r.name_range,
@@ -683,6 +749,13 @@ void Checker::check_rule(RuleInfo& info) {
                "'" + r.allow->values[i] + "' is not a warning name or code")
             .hints.push_back("sgc lint --list-codes lists them; only "
                              "warnings can be allowed");
+      } else if (!is_rule_warning(c->code)) {
+        report(Code::E0308, r.allow->value_ranges[i],
+               "'" + r.allow->values[i] + "' is not checked rule by rule")
+            .hints.push_back("a rule can allow: unused-selection, "
+                             "constant-condition, missing-test, "
+                             "optional-field; use sgc lint --allow for "
+                             "the others");
       }
     }
   }
@@ -709,7 +782,6 @@ void Checker::check_rule(RuleInfo& info) {
   if (scope.kinds == 0) {
     return; // without a kind no field can be checked
   }
-  size_t errors_before = diags_.errors();
   frames_.push_back(
       {r.name_range,
        "in rule '" + r.name + "' (event " + kinds_text(scope.kinds) + ")",
@@ -742,6 +814,12 @@ void Checker::check_rule(RuleInfo& info) {
 }
 
 void Checker::check_exception(const ast::Exception& e, FileId file) {
+  auto [named, fresh] = exception_names_.emplace(e.name, e.name_range);
+  if (!fresh) {
+    report(Code::E0203, e.name_range,
+           "exception '" + e.name + "' is defined twice")
+        .notes.push_back({named->second, "first defined here"});
+  }
   if (!e.rule && !e.tag) {
     report(Code::E0209, e.name_range,
            "exception '" + e.name + "' names no rule and no tag")
@@ -789,9 +867,12 @@ void Checker::check_exception(const ast::Exception& e, FileId file) {
       }
     }
   }
+  // The condition is checked once per set of event kinds: rules with the
+  // same kinds would only repeat the same findings, many times over.
+  std::set<schema::KindSet> checked;
   for (RuleInfo* info : scope_rules) {
     info->exceptions.push_back(&e);
-    if (!e.when || info->kinds == 0) {
+    if (!e.when || info->kinds == 0 || !checked.insert(info->kinds).second) {
       continue;
     }
     Scope scope{file, info->kinds, nullptr, "exception '" + e.name + "'"};
@@ -824,6 +905,12 @@ void Checker::check_override(const ast::Override& o) {
       d.hints.push_back("did you mean '" + near + "'?");
     }
   } else {
+    if (!it->second.overrides.empty()) {
+      report(Code::E0210, o.rule_range,
+             "rule '" + o.rule + "' is overridden more than once")
+          .notes.push_back(
+              {it->second.overrides.front()->rule_range, "first here"});
+    }
     it->second.overrides.push_back(&o);
   }
   if (!o.disable && !o.level) {
@@ -856,8 +943,49 @@ Model Checker::run() {
       }
     }
   }
+  check_unused_macros();
   lint_program(program_, model_, diags_);
   return std::move(model_);
+}
+
+// A macro no rule expands is still checked, against the event kinds that
+// have every field it tests, so a typo in a library is found before a rule
+// first uses it.
+void Checker::check_unused_macros() {
+  schema::KindSet all = 0;
+  for (const schema::KindInfo& k : schema::kinds()) {
+    all |= schema::kind_bit(k.kind);
+  }
+  for (auto& [name, m] : model_.macros) {
+    bool expanded = std::any_of(macros_done_.begin(), macros_done_.end(),
+                                [&](auto& done) { return done.first == name; });
+    if (expanded || cyclic_.count(name) != 0) {
+      continue;
+    }
+    schema::KindSet kinds = all;
+    std::set<std::string> seen;
+    std::function<void(const ast::Expr&)> fields = [&](const ast::Expr& e) {
+      if (e.kind == ast::Expr::Kind::Test) {
+        if (const schema::Field* f = schema::find_field(e.test.field)) {
+          kinds &= f->kinds;
+        }
+      } else if (e.kind == ast::Expr::Kind::Ref &&
+                 model_.macros.count(e.name) != 0 &&
+                 seen.insert(e.name).second) {
+        fields(model_.macros.at(e.name)->body);
+      }
+      for (const ast::Expr& op : e.operands) {
+        fields(op);
+      }
+    };
+    fields(m->body);
+    Scope scope{macro_file_.at(name), kinds == 0 ? all : kinds, nullptr,
+                "macro '" + name + "'"};
+    macros_done_.emplace(name, scope.kinds);
+    macro_stack_.push_back(name);
+    check_expr(m->body, scope);
+    macro_stack_.pop_back();
+  }
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "compiler/sema/lint.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -21,6 +22,12 @@ bool quantifier_matches(const ast::Expr& q, const std::string& selection) {
   return false;
 }
 
+// What a quantifier ranges over, as a key: `1 of x*` and `all of x*` range
+// over the same selections.
+std::string target_key(const ast::Expr& q) {
+  return std::to_string(int(q.target)) + ":" + q.name;
+}
+
 void walk(const ast::Expr& e, const std::function<void(const ast::Expr&)>& f) {
   f(e);
   for (const ast::Expr& op : e.operands) {
@@ -38,11 +45,16 @@ bool selection_is_false(const ast::Selection& s) {
     if (empty && !t.all) {
       return true;
     }
-    if (t.op != ast::Op::Eq || t.nocase ||
-        t.value.kind == ast::Value::Kind::List) {
+    // Only a scalar field has one value: two elements of a list field can
+    // each equal a different value.
+    const schema::Field* f = schema::find_field(t.field);
+    if (t.op != ast::Op::Eq || t.nocase || f == nullptr ||
+        schema::is_list(f->type) || t.value.kind == ast::Value::Kind::List) {
       continue;
     }
-    std::string v = print_value(t.value);
+    std::string v = t.value.kind == ast::Value::Kind::Int
+                        ? std::to_string(t.value.number)
+                        : print_value(t.value);
     auto [it, fresh] = equal.emplace(t.field, v);
     if (!fresh && it->second != v) {
       return true;
@@ -67,12 +79,13 @@ public:
   // atoms to tell).
   int verdict(const ast::Expr& e) {
     collect(e);
-    if (atoms_.size() > kMaxAtoms) {
+    if (atoms_.size() > kMaxAtoms || (nodes_ << atoms_.size()) > kMaxSteps) {
       return 0;
     }
     bool seen_true = false;
     bool seen_false = false;
-    for (uint32_t bits = 0; bits < (1U << atoms_.size()); ++bits) {
+    for (uint32_t bits = 0;
+         bits < (1U << atoms_.size()) && !(seen_true && seen_false); ++bits) {
       bool skip = false;
       for (size_t a : fixed_false_) {
         skip |= ((bits >> a) & 1U) != 0;
@@ -87,6 +100,8 @@ public:
 
 private:
   static constexpr size_t kMaxAtoms = 14;
+  // Node visits for all assignments, so a long condition cannot stall lint.
+  static constexpr size_t kMaxSteps = size_t{1} << 20;
 
   size_t atom(const std::string& key) {
     return atoms_.emplace(key, atoms_.size()).first->second;
@@ -99,14 +114,20 @@ private:
 
   void collect(const ast::Expr& e) {
     walk(e, [this](const ast::Expr& x) {
+      ++nodes_;
       if (x.kind == ast::Expr::Kind::Ref || x.kind == ast::Expr::Kind::Test) {
-        atom(key(x));
+        leaf_[&x] = atom(key(x));
       } else if (x.kind == ast::Expr::Kind::Quantifier) {
-        for (const ast::Selection& s : rule_.selections) {
-          if (quantifier_matches(x, s.name)) {
-            atom("ref:" + s.name);
+        // Once per distinct target: a condition may repeat one many times.
+        auto [it, fresh] = by_target_.try_emplace(target_key(x));
+        if (fresh) {
+          for (const ast::Selection& s : rule_.selections) {
+            if (quantifier_matches(x, s.name)) {
+              it->second.push_back(atom("ref:" + s.name));
+            }
           }
         }
+        quantified_[&x] = &it->second;
       }
     });
   }
@@ -132,31 +153,35 @@ private:
     case ast::Expr::Kind::Quantifier: {
       bool all = true;
       bool any = false;
-      for (const ast::Selection& s : rule_.selections) {
-        if (quantifier_matches(e, s.name)) {
-          bool v = ((bits >> atoms_.at("ref:" + s.name)) & 1U) != 0;
-          all &= v;
-          any |= v;
-        }
+      for (size_t a : *quantified_.at(&e)) {
+        bool v = ((bits >> a) & 1U) != 0;
+        all &= v;
+        any |= v;
       }
       return e.quant_all ? all : any;
     }
     default:
-      return ((bits >> atoms_.at(key(e))) & 1U) != 0;
+      return ((bits >> leaf_.at(&e)) & 1U) != 0;
     }
   }
 
   const ast::Rule& rule_;
   std::map<std::string, size_t> atoms_;
   std::set<size_t> fixed_false_;
+  size_t nodes_ = 0;
+  std::map<const ast::Expr*, size_t> leaf_; // atom of each Ref and Test
+  std::map<std::string, std::vector<size_t>> by_target_;
+  std::map<const ast::Expr*, const std::vector<size_t>*> quantified_;
 };
 
 void unused_selections(const ast::Rule& r, Diagnostics& diags) {
   std::set<std::string> used;
+  std::set<std::string> targets;
   walk(r.condition->expr, [&](const ast::Expr& e) {
     if (e.kind == ast::Expr::Kind::Ref) {
       used.insert(e.name);
-    } else if (e.kind == ast::Expr::Kind::Quantifier) {
+    } else if (e.kind == ast::Expr::Kind::Quantifier &&
+               targets.insert(target_key(e)).second) {
       for (const ast::Selection& s : r.selections) {
         if (quantifier_matches(e, s.name)) {
           used.insert(s.name);
@@ -177,6 +202,7 @@ void unused_selections(const ast::Rule& r, Diagnostics& diags) {
 // Tests under an odd number of `not`s on fields that may be missing: a
 // missing field makes the test false, so the negation holds.
 void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
+  std::set<std::string> negated_refs;
   std::set<const ast::Test*> reported;
   auto warn = [&](const ast::Test& t, SourceRange negation) {
     const schema::Field* f = schema::find_field(t.field);
@@ -188,9 +214,12 @@ void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
                      "'" + t.field +
                          "' may be missing, and this test is negated: events "
                          "without the field satisfy the negation");
-    d.hints.push_back("if the field must be present, also require it, for "
-                      "example: " +
-                      t.field + " like \"*\"");
+    if (schema::is_string_like(f->type)) {
+      d.hints.push_back("if the field must be present, also require it, "
+                        "for example: " + t.field + " like \"*\"");
+    }
+    d.hints.push_back("if events without the field should fire the rule, "
+                      "say so with: allow [optional-field]");
     d.notes.push_back({negation, "negated here"});
   };
   std::function<void(const ast::Expr&, bool, SourceRange)> visit =
@@ -204,8 +233,12 @@ void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
             warn(e.test, at);
           }
           return;
-        case ast::Expr::Kind::Ref:
-          if (!negated) {
+        case ast::Expr::Kind::Ref: {
+          // A negated macro is not looked into: what a missing field
+          // means inside `not trusted_thing` is the macro's design, and
+          // usually right (an unknown ancestry is not trusted).
+          // Each test warns once, so each name needs looking up once.
+          if (!negated || !negated_refs.insert(e.name).second) {
             return;
           }
           for (const ast::Selection& s : r.selections) {
@@ -214,6 +247,20 @@ void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
             }
             for (const ast::Test& t : s.tests) {
               warn(t, at);
+            }
+          }
+          return;
+        }
+        case ast::Expr::Kind::Quantifier:
+          if (!negated) {
+            return;
+          }
+          for (const ast::Selection& s : r.selections) {
+            if (quantifier_matches(e, s.name) &&
+                negated_refs.insert(s.name).second) {
+              for (const ast::Test& t : s.tests) {
+                warn(t, at);
+              }
             }
           }
           return;
@@ -238,9 +285,13 @@ void missing_tests(const ast::Rule& r, Diagnostics& diags) {
   std::string what = !fires && !quiet ? "no test"
                      : !fires         ? "no test that fires it"
                                       : "no test that it must not fire on";
+  std::string add = !fires && !quiet
+                        ? "'test match \"...\" { FIELD: VALUE }' and "
+                          "'test nomatch ...'"
+                    : !fires ? "'test match \"...\" { FIELD: VALUE }'"
+                             : "'test nomatch \"...\" { FIELD: VALUE }'";
   diags.report(Code::W0405, r.name_range, "rule '" + r.name + "' has " + what)
-      .hints.push_back(
-          "add 'test match \"...\" { FIELD: VALUE }' and 'test nomatch ...'");
+      .hints.push_back("add " + add);
 }
 
 } // namespace
@@ -280,6 +331,11 @@ static void lint_rule_checks(const ast::Rule& r, Diagnostics& diags) {
     d.hints.push_back(v > 0 ? "the rule fires on every event of its kind"
                             : "no event can fire the rule");
   }
+}
+
+bool is_rule_warning(Code c) {
+  return c == Code::W0400 || c == Code::W0403 || c == Code::W0405 ||
+         c == Code::W0406;
 }
 
 void lint_program(const Program& program, const Model& model,

@@ -12,6 +12,10 @@ namespace sg {
 // the rule lists in `allow [...]` are not reported.
 void lint_rule(const ast::Rule& rule, Diagnostics& diags);
 
+// Whether `c` is a warning lint_rule gives, which a rule's `allow [...]`
+// can silence.
+bool is_rule_warning(Code c);
+
 // Warnings across files: lists and macros nothing uses.
 void lint_program(const Program& program, const Model& model,
                   Diagnostics& diags);

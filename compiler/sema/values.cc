@@ -1,5 +1,7 @@
 #include "compiler/sema/values.h"
 
+#include "runtime/common/net.h"
+
 #include <charconv>
 
 #include <arpa/inet.h>
@@ -101,33 +103,6 @@ std::string describe_value(const ast::Value& v) {
   return "a value";
 }
 
-bool parse_ip(std::string_view text) {
-  std::string s(text);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 ||
-         inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-bool parse_cidr(std::string_view text) {
-  size_t slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    return false;
-  }
-  std::string addr(text.substr(0, slash));
-  std::string_view bits = text.substr(slash + 1);
-  unsigned prefix = 0;
-  auto [end, ec] =
-      std::from_chars(bits.data(), bits.data() + bits.size(), prefix);
-  if (ec != std::errc() || end != bits.data() + bits.size() || bits.empty()) {
-    return false;
-  }
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    return prefix <= 32;
-  }
-  return inet_pton(AF_INET6, addr.c_str(), buf) == 1 && prefix <= 128;
-}
-
 RegexCheck check_regex_text(const std::string& pattern, bool nocase,
                             int64_t max_mem, size_t max_program) {
   RE2::Options opts;
@@ -135,6 +110,23 @@ RegexCheck check_regex_text(const std::string& pattern, bool nocase,
   opts.set_max_mem(max_mem);
   opts.set_case_sensitive(!nocase);
   RE2 re(pattern, opts);
+  if (!re.ok() && re.error_code() == RE2::ErrorRepeatSize) {
+    // RE2 says the same of `{2,1}` and of counts over 1000, alone or
+    // multiplied through nesting; only the first is malformed.
+    std::string_view arg = re.error_arg();
+    size_t comma = arg.find(',');
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    if (comma != std::string_view::npos && arg.size() > comma + 2) {
+      std::from_chars(arg.data() + 1, arg.data() + comma, lo);
+      std::from_chars(arg.data() + comma + 1, arg.data() + arg.size() - 1, hi);
+    }
+    if (lo <= hi) {
+      return {"regular expression repeats too often at " + std::string(arg) +
+                  ": counts, multiplied through nesting, may not exceed 1000",
+              true};
+    }
+  }
   if (!re.ok()) {
     bool large = re.error_code() == RE2::ErrorPatternTooLarge;
     return {large ? "regular expression is over the memory budget of " +
@@ -190,7 +182,7 @@ std::string check_event_value(const schema::Field& field, const ast::Value& v) {
     if (v.kind != K::String) {
       return want("an address in double quotes");
     }
-    return parse_ip(v.text) ? "" : "'" + v.text + "' is not an IP address";
+    return parse_ip(v.text).has_value() ? "" : "'" + v.text + "' is not an IP address";
   case Type::Enum:
     return symbol(v);
   case Type::Flags:

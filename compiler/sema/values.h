@@ -26,8 +26,6 @@ std::string ops_for(schema::Type type);
 // "a string", "the number 5", "a list"..., for messages.
 std::string describe_value(const ast::Value& v);
 
-bool parse_ip(std::string_view text);
-bool parse_cidr(std::string_view text);
 
 struct RegexCheck {
   std::string error; // empty when the regex is good

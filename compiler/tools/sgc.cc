@@ -11,22 +11,14 @@
 
 #include "compiler/driver/passes.h"
 #include "compiler/frontend/printer.h"
+#include "compiler/tools/commands.h"
 #include "compiler/tools/schema_doc.h"
 
 namespace {
 
-constexpr int kExitClean = 0;
-constexpr int kExitRules = 1;
-constexpr int kExitUsage = 2;
-
-std::string today_utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+using sg::cmd::kExitClean;
+using sg::cmd::kExitRules;
+using sg::cmd::kExitUsage;
 
 void print_diagnostics(const sg::Compilation& c, bool json) {
   std::vector<sg::Diagnostic> diags = c.diags.sorted(c.program.sources);
@@ -62,7 +54,12 @@ int run_lint(const LintArgs& a) {
   }
   sg::Compilation c;
   c.inputs = a.paths;
-  c.check.today = a.today.empty() ? today_utc() : a.today;
+  c.check.today = a.today.empty() ? sg::cmd::today_utc() : a.today;
+  if (!sg::cmd::valid_date(c.check.today)) {
+    std::cerr << "sgc lint: --today takes a date as YYYY-MM-DD, not '"
+              << a.today << "'\n";
+    return kExitUsage;
+  }
   c.diags.set_werror(a.werror);
   for (const std::string& name : a.allow) {
     const sg::CodeInfo* code = sg::find_code(name);
@@ -74,7 +71,8 @@ int run_lint(const LintArgs& a) {
     }
     c.diags.allow(code->code);
   }
-  if (!sg::run_passes(c, a.dump)) {
+  // Linting needs the passes up to check; --dump may ask for more.
+  if (!sg::run_passes(c, a.dump.empty() ? "check" : a.dump)) {
     std::cerr << "sgc lint: --dump takes a pass name:";
     for (const sg::Pass& p : sg::passes()) {
       std::cerr << " " << p.name;
@@ -97,8 +95,10 @@ int run_lint(const LintArgs& a) {
   }
   print_diagnostics(c, a.format == "json");
   if (a.format != "json") {
-    std::cerr << c.program.sources.size() << " files: " << c.diags.errors()
-              << " errors, " << c.diags.warnings() << " warnings\n";
+    size_t files = c.program.sources.size();
+    std::cerr << files << (files == 1 ? " file: " : " files: ")
+              << c.diags.errors() << " errors, " << c.diags.warnings()
+              << " warnings\n";
   }
   return c.diags.failed() ? kExitRules : kExitClean;
 }
@@ -112,7 +112,7 @@ struct FmtArgs {
 int run_fmt(const FmtArgs& a) {
   int status = kExitClean;
   for (const std::string& path : a.files) {
-    sg::Program program;
+    sg::SourceManager sources;
     sg::Diagnostics diags;
     std::ifstream in(path, std::ios::binary);
     if (!in || std::filesystem::is_directory(path)) {
@@ -121,17 +121,21 @@ int run_fmt(const FmtArgs& a) {
     }
     std::string text((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
-    sg::FileId id = sg::add_source(program, path, text, diags);
-    if (!program.files[id]) {
-      for (const sg::Diagnostic& d : diags.sorted(program.sources)) {
+    // This file alone: its imports need not be read to format it. An error
+    // that still leaves a tree (a repeated property, a bad escape, a list
+    // over budget) means the tree lost text, so the file is not printed.
+    sg::FileId id = sources.add(path, text, {});
+    std::optional<sg::ast::File> file = sg::parse_file(id, sources, diags);
+    if (!file || diags.errors() > 0) {
+      for (const sg::Diagnostic& d : diags.sorted(sources)) {
         if (d.severity == sg::Severity::Error) {
-          std::cerr << sg::render_text(d, program.sources);
+          std::cerr << sg::render_text(d, sources);
         }
       }
       status = kExitRules;
       continue;
     }
-    std::string formatted = sg::print_file(*program.files[id]);
+    std::string formatted = sg::print_file(*file);
     if (a.check) {
       if (formatted != text) {
         std::cout << path << ": not in canonical form\n";
@@ -185,6 +189,48 @@ int main(int argc, char** argv) {
   fmt_cmd->add_flag("--check", fmt.check,
                     "only report files not in canonical form");
 
+  sg::cmd::CompileArgs compile;
+  CLI::App* compile_cmd = app.add_subcommand(
+      "compile", "compile rule files and directories into a rule pack");
+  compile_cmd->add_option("paths", compile.rules.paths,
+                          "rule files or directories")
+      ->required();
+  compile_cmd->add_option("-o,--output", compile.output, "the pack to write")
+      ->required();
+  compile_cmd->add_option("--today", compile.rules.today,
+                          "date for exception expiry, YYYY-MM-DD");
+
+  sg::cmd::ExplainArgs explain;
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain", "show what a pack filters in the kernel, and why");
+  explain_cmd->add_option("pack", explain.pack, "a rule pack")->required();
+  explain_cmd->add_option("rule", explain.rule, "one rule, by id or name");
+
+  sg::cmd::DumpArgs dump;
+  CLI::App* dump_cmd = app.add_subcommand(
+      "dump", "print a pack: header, rules, bytecode, kernel filters");
+  dump_cmd->add_option("pack", dump.pack, "a rule pack")->required();
+
+  sg::cmd::TestArgs test;
+  CLI::App* test_cmd = app.add_subcommand(
+      "test", "run the rules' inline tests through the compiled pack");
+  test_cmd->add_option("paths", test.rules.paths,
+                       "rule files or directories")
+      ->required();
+  test_cmd->add_flag("-v,--verbose", test.verbose, "list passing tests too");
+  test_cmd->add_option("--today", test.rules.today,
+                       "date for exception expiry, YYYY-MM-DD");
+
+  sg::cmd::ReplayArgs replay;
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "match a file of JSON events and print the alerts");
+  replay_cmd->add_option("pack", replay.pack, "a rule pack")->required();
+  replay_cmd->add_option("events", replay.events,
+                         "JSON events, one a line; - for standard input")
+      ->required();
+  replay_cmd->add_option("--host", replay.host,
+                         "host name for the alerts (default: this host's)");
+
   std::string schema_format = "text";
   CLI::App* schema_cmd =
       app.add_subcommand("schema", "print the event kinds and fields");
@@ -204,6 +250,21 @@ int main(int argc, char** argv) {
   }
   if (fmt_cmd->parsed()) {
     return run_fmt(fmt);
+  }
+  if (compile_cmd->parsed()) {
+    return sg::cmd::run_compile(compile);
+  }
+  if (explain_cmd->parsed()) {
+    return sg::cmd::run_explain(explain);
+  }
+  if (dump_cmd->parsed()) {
+    return sg::cmd::run_dump(dump);
+  }
+  if (test_cmd->parsed()) {
+    return sg::cmd::run_test(test);
+  }
+  if (replay_cmd->parsed()) {
+    return sg::cmd::run_replay(replay);
   }
   if (schema_cmd->parsed()) {
     std::cout << sg::schema_doc(schema_format == "markdown");

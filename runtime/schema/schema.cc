@@ -268,6 +268,13 @@ const Field* find_field(std::string_view name) {
   return it == std::end(kFields) ? nullptr : &*it;
 }
 
+const Field* field_by_id(uint16_t id) {
+  auto it = std::lower_bound(
+      std::begin(kFields), std::end(kFields), id,
+      [](const Field& f, uint16_t want) { return f.id < want; });
+  return it != std::end(kFields) && it->id == id ? &*it : nullptr;
+}
+
 const Symbol* find_symbol(const SymbolSet& set, std::string_view name) {
   for (const Symbol& s : set.symbols) {
     if (s.name == name) {

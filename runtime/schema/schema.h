@@ -13,7 +13,7 @@
 namespace sg::schema {
 
 enum class Kind : uint8_t {
-#define SG_KIND(id, ident, name, doc) ident = id,
+#define SG_KIND(id, ident, name, doc) ident = (id),
 #include "runtime/schema/kinds.def"
 #undef SG_KIND
 };
@@ -68,6 +68,7 @@ std::span<const Field> fields();
 
 const KindInfo* find_kind(std::string_view name);
 const Field* find_field(std::string_view name);
+const Field* field_by_id(uint16_t id); // nullptr for an unknown id
 const Symbol* find_symbol(const SymbolSet& set, std::string_view name);
 
 std::string_view type_name(Type t);

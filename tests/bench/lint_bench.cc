@@ -13,8 +13,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include <unistd.h>
 
 #include "compiler/driver/passes.h"
 
@@ -41,49 +42,63 @@ std::string rule(int i) {
                      "\"\n  level medium\n  tags [attack.t1059]\n";
   switch (i % 4) {
   case 0:
-    return head + "  event exec\n"
-                  "  select shell: proc.exe in bench_shells\n"
-                  "  select parent: parent.exe startswith [\"/usr/sbin/\", "
-                  "\"/opt/app" + n + "/\"]\n"
-                  "  select args: proc.cmdline contains all nocase "
-                  "[\"-c\", \"curl\"]\n"
-                  "  condition: shell and parent and args and not "
-                  "bench_trusted\n"
-                  "  output \"{proc.exe} from {parent.exe}\"\n"
-                  "  test match \"m\" { proc.exe: \"/bin/sh\" "
-                  "parent.exe: \"/usr/sbin/x\" proc.cmdline: \"sh -c curl\" }\n"
-                  "  test nomatch \"n\" { proc.exe: \"/bin/ls\" }\n}\n";
+    return head +
+           "  event exec\n"
+           "  select shell: proc.exe in bench_shells\n"
+           "  select parent: parent.exe startswith [\"/usr/sbin/\", "
+           "\"/opt/app" +
+           n +
+           "/\"]\n"
+           "  select args: proc.cmdline contains all nocase "
+           "[\"-c\", \"curl\"]\n"
+           "  condition: shell and parent and args and not "
+           "bench_trusted\n"
+           "  output \"{proc.exe} from {parent.exe}\"\n"
+           "  test match \"m\" { proc.exe: \"/bin/sh\" "
+           "parent.exe: \"/usr/sbin/x\" proc.cmdline: \"sh -c curl\" }\n"
+           "  test nomatch \"n\" { proc.exe: \"/bin/ls\" }\n}\n";
   case 1:
-    return head + "  event file.open\n"
-                  "  select dir: file.path startswith bench_dirs\n"
-                  "  select name: file.name like \"*.service" + n + "\"\n"
-                  "  select write: file.flags has [write, create]\n"
-                  "  condition: all of them and not bench_trusted\n"
-                  "  output \"{proc.exe} wrote {file.path}\"\n"
-                  "  test match \"m\" { file.path: \"/etc/cron.d/x\" "
-                  "file.name: \"a.service" + n + "\" file.flags: [write] }\n"
-                  "  test nomatch \"n\" { file.path: \"/tmp/x\" }\n}\n";
+    return head +
+           "  event file.open\n"
+           "  select dir: file.path startswith bench_dirs\n"
+           "  select name: file.name like \"*.service" +
+           n +
+           "\"\n"
+           "  select write: file.flags has [write, create]\n"
+           "  condition: all of them and not bench_trusted\n"
+           "  output \"{proc.exe} wrote {file.path}\"\n"
+           "  test match \"m\" { file.path: \"/etc/cron.d/x\" "
+           "file.name: \"a.service" +
+           n +
+           "\" file.flags: [write] }\n"
+           "  test nomatch \"n\" { file.path: \"/tmp/x\" }\n}\n";
   case 2:
-    return head + "  event net.connect\n"
-                  "  select remote: net.daddr cidr [\"10.0.0.0/8\", "
-                  "\"fd00::/8\"]\n"
-                  "  select port: net.dport >= " + std::to_string(1000 + i) +
-                  "\n  select proto: net.protocol in [tcp, udp]\n"
-                  "  condition: 1 of remote or (port and proto)\n"
-                  "  output \"{proc.exe} connected to {net.daddr}\"\n"
-                  "  test match \"m\" { net.daddr: \"10.1.2.3\" }\n"
-                  "  test nomatch \"n\" { net.daddr: \"192.0.2.1\" }\n}\n";
+    return head +
+           "  event net.connect\n"
+           "  select remote: net.daddr cidr [\"10.0.0.0/8\", "
+           "\"fd00::/8\"]\n"
+           "  select port: net.dport >= " +
+           std::to_string(1000 + i) +
+           "\n  select proto: net.protocol in [tcp, udp]\n"
+           "  condition: 1 of remote or (port and proto)\n"
+           "  output \"{proc.exe} connected to {net.daddr}\"\n"
+           "  test match \"m\" { net.daddr: \"10.1.2.3\" }\n"
+           "  test nomatch \"n\" { net.daddr: \"192.0.2.1\" }\n}\n";
   default:
-    return head + "  event [file.unlink, file.rename]\n"
-                  "  select logs: file.path matches \"^/var/log/[a-z]+" + n +
-                  "\\\\.log$\"\n"
-                  "  select rotation: proc.exe == \"/usr/sbin/logrotate\"\n"
-                  "  condition: logs and not rotation\n"
-                  "  output \"{proc.exe} removed {file.path}\"\n"
-                  "  test match \"m\" { event: file.unlink file.path: "
-                  "\"/var/log/a" + n + ".log\" }\n"
-                  "  test nomatch \"n\" { event: file.rename "
-                  "proc.exe: \"/usr/sbin/logrotate\" }\n}\n";
+    return head +
+           "  event [file.unlink, file.rename]\n"
+           "  select logs: file.path matches \"^/var/log/[a-z]+" +
+           n +
+           "\\\\.log$\"\n"
+           "  select rotation: proc.exe == \"/usr/sbin/logrotate\"\n"
+           "  condition: logs and not rotation\n"
+           "  output \"{proc.exe} removed {file.path}\"\n"
+           "  test match \"m\" { event: file.unlink file.path: "
+           "\"/var/log/a" +
+           n +
+           ".log\" }\n"
+           "  test nomatch \"n\" { event: file.rename "
+           "proc.exe: \"/usr/sbin/logrotate\" }\n}\n";
   }
 }
 
@@ -120,8 +135,8 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     sg::run_passes(c);
     auto end = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(end - start)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
     diagnostics = c.diags.errors() + c.diags.warnings();
   }
   std::sort(ms.begin(), ms.end());

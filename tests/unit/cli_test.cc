@@ -35,7 +35,7 @@ TEST(Cli, CleanFileExitsZero) {
   std::string f = dir.write("good.sg", kGoodRule);
   RunResult r = run(sgc("lint " + f + " 2>&1"));
   EXPECT_EQ(r.status, 0) << r.out;
-  EXPECT_EQ(r.out, "1 files: 0 errors, 0 warnings\n");
+  EXPECT_EQ(r.out, "1 file: 0 errors, 0 warnings\n");
 }
 
 TEST(Cli, ErrorsExitOne) {
