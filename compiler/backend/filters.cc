@@ -19,19 +19,27 @@ std::optional<AtomKind> atom_for(uint16_t field, PredOp op) {
   const F* comm = schema::find_field("proc.name");
   if (field == path->id) {
     switch (op) {
-    case PredOp::StrIn: return AtomKind::PathExact;
-    case PredOp::StrStarts: return AtomKind::PathPrefix;
-    case PredOp::StrEnds: return AtomKind::PathSuffix;
-    case PredOp::StrLike: return AtomKind::PathPrefix;
-    default: return std::nullopt;
+    case PredOp::StrIn:
+      return AtomKind::PathExact;
+    case PredOp::StrStarts:
+      return AtomKind::PathPrefix;
+    case PredOp::StrEnds:
+      return AtomKind::PathSuffix;
+    case PredOp::StrLike:
+      return AtomKind::PathPrefix;
+    default:
+      return std::nullopt;
     }
   }
   if (field == exe->id) {
     switch (op) {
-    case PredOp::StrIn: return AtomKind::ExeExact;
+    case PredOp::StrIn:
+      return AtomKind::ExeExact;
     case PredOp::StrStarts:
-    case PredOp::StrLike: return AtomKind::ExePrefix;
-    default: return std::nullopt;
+    case PredOp::StrLike:
+      return AtomKind::ExePrefix;
+    default:
+      return std::nullopt;
     }
   }
   if (field == name->id && op == PredOp::StrIn) {
@@ -64,19 +72,31 @@ std::string_view op_words(PredOp op) {
   switch (op) {
   case PredOp::StrIn:
   case PredOp::IntIn:
-  case PredOp::IpIn: return "==";
-  case PredOp::StrContains: return "contains";
-  case PredOp::StrStarts: return "startswith";
-  case PredOp::StrEnds: return "endswith";
-  case PredOp::StrLike: return "like";
-  case PredOp::StrMatches: return "matches";
-  case PredOp::IntLt: return "<";
-  case PredOp::IntLe: return "<=";
-  case PredOp::IntGt: return ">";
-  case PredOp::IntGe: return ">=";
-  case PredOp::IpCidr: return "cidr";
+  case PredOp::IpIn:
+    return "==";
+  case PredOp::StrContains:
+    return "contains";
+  case PredOp::StrStarts:
+    return "startswith";
+  case PredOp::StrEnds:
+    return "endswith";
+  case PredOp::StrLike:
+    return "like";
+  case PredOp::StrMatches:
+    return "matches";
+  case PredOp::IntLt:
+    return "<";
+  case PredOp::IntLe:
+    return "<=";
+  case PredOp::IntGt:
+    return ">";
+  case PredOp::IntGe:
+    return ">=";
+  case PredOp::IpCidr:
+    return "cidr";
   case PredOp::FlagsAny:
-  case PredOp::FlagsAll: return "has";
+  case PredOp::FlagsAll:
+    return "has";
   }
   return "?";
 }
@@ -121,9 +141,9 @@ RuleFilter Deriver::pred(const ir::Predicate& p) const {
   if (p.all && !literals.empty()) {
     // Every literal must hold, so any one of them is necessary: keep the
     // longest, the most selective.
-    auto longest = std::max_element(
-        literals.begin(), literals.end(),
-        [](auto& a, auto& b) { return a.size() < b.size(); });
+    auto longest =
+        std::max_element(literals.begin(), literals.end(),
+                         [](auto& a, auto& b) { return a.size() < b.size(); });
     literals = {*longest};
   }
   RuleFilter f;
@@ -155,9 +175,12 @@ size_t cost(const RuleFilter& f) {
 RuleFilter Deriver::node(ir::NodeId id) const {
   const Node& n = m_.nodes[id];
   switch (n.kind) {
-  case Node::Kind::False: return {};
-  case Node::Kind::True: return pass_all("the condition is always true");
-  case Node::Kind::Pred: return pred(m_.preds[n.pred]);
+  case Node::Kind::False:
+    return {};
+  case Node::Kind::True:
+    return pass_all("the condition is always true");
+  case Node::Kind::Pred:
+    return pred(m_.preds[n.pred]);
   case Node::Kind::Not:
     return pass_all("a negated test cannot narrow the kernel filter");
   case Node::Kind::And: {
@@ -197,13 +220,20 @@ RuleFilter Deriver::node(ir::NodeId id) const {
 
 std::string_view atom_kind_name(pack::AtomKind k) {
   switch (k) {
-  case AtomKind::PathExact: return "path";
-  case AtomKind::PathPrefix: return "path-prefix";
-  case AtomKind::PathSuffix: return "path-suffix";
-  case AtomKind::PathName: return "file-name";
-  case AtomKind::Comm: return "comm";
-  case AtomKind::ExeExact: return "exe";
-  case AtomKind::ExePrefix: return "exe-prefix";
+  case AtomKind::PathExact:
+    return "path";
+  case AtomKind::PathPrefix:
+    return "path-prefix";
+  case AtomKind::PathSuffix:
+    return "path-suffix";
+  case AtomKind::PathName:
+    return "file-name";
+  case AtomKind::Comm:
+    return "comm";
+  case AtomKind::ExeExact:
+    return "exe";
+  case AtomKind::ExePrefix:
+    return "exe-prefix";
   }
   return "?";
 }

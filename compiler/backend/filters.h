@@ -34,7 +34,7 @@ struct RuleFilter {
 struct KindFilter {
   schema::Kind kind;
   bool pass_all = false;
-  std::vector<Atom> atoms; // sorted, unique
+  std::vector<Atom> atoms;           // sorted, unique
   std::vector<size_t> forcing_rules; // indexes of rules that pass all
 };
 

@@ -132,8 +132,7 @@ std::string write_pack(const ir::Module& m, const FilterPlan& filters,
   }
   for (const KindFilter& k : filters.kinds) {
     t.filters.push_back({uint32_t(k.kind), k.pass_all ? kFilterPassAll : 0,
-                         uint32_t(t.atoms.size()),
-                         uint32_t(k.atoms.size())});
+                         uint32_t(t.atoms.size()), uint32_t(k.atoms.size())});
     for (const Atom& a : k.atoms) {
       t.atoms.push_back({uint8_t(a.kind), {}, 0, t.str(a.value)});
     }

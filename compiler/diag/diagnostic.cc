@@ -147,8 +147,8 @@ Diagnostic& Diagnostics::report(Code code, SourceRange range,
   const CodeInfo& info = code_info(code);
   // The same problem reached twice (a macro used by two rules) is
   // reported once, so counts match what is printed.
-  bool repeat = !seen_.emplace(range.file, range.line, range.col, code,
-                               message).second;
+  bool repeat =
+      !seen_.emplace(range.file, range.line, range.col, code, message).second;
   if (allowed_.count(code) != 0 || repeat ||
       per_file_[range.file] >= kMaxPerFile) {
     discard_ = Diagnostic{};

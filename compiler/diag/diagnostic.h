@@ -8,10 +8,10 @@
 
 #include <map>
 #include <set>
-#include <tuple>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "compiler/diag/source.h"

@@ -36,6 +36,13 @@ std::string dump_model(const Compilation& c) {
   return out;
 }
 
+// The source range of a rule's name, for diagnostics after lowering.
+SourceRange rule_range(const Compilation& c, const ir::Rule& r) {
+  auto it = c.model.rules.find(r.name);
+  return it == c.model.rules.end() ? SourceRange{}
+                                   : it->second.rule->name_range;
+}
+
 std::string dump_filters(const ir::Module& m, const FilterPlan& plan) {
   std::string out;
   for (const KindFilter& k : plan.kinds) {
@@ -61,8 +68,8 @@ std::string dump_code(const ir::Module& m, const Bytecode& code) {
     for (uint32_t pc = code.rules[r].begin; pc < code.rules[r].end; ++pc) {
       const pack::Instr& in = code.code[pc];
       out += "  " + std::to_string(pc) + ": " +
-             std::string(kNames[in.op < std::size(kNames) ? in.op : 0]) +
-             " " + std::to_string(in.arg) + "\n";
+             std::string(kNames[in.op < std::size(kNames) ? in.op : 0]) + " " +
+             std::to_string(in.arg) + "\n";
     }
   }
   return out;
@@ -84,20 +91,28 @@ const std::vector<Pass>& passes() {
        },
        dump_model},
       {"lower", "build the IR: rules as shared predicates and nodes",
-       [](Compilation& c) {
-         c.module = lower_program(c.program, c.model);
-       },
+       [](Compilation& c) { c.module = lower_program(c.program, c.model); },
        [](const Compilation& c) { return dump_module(c.module); }},
       {"filters", "derive the kernel filter of each event kind",
        [](Compilation& c) { c.filters = derive_filters(c.module); },
        [](const Compilation& c) { return dump_filters(c.module, c.filters); }},
       {"codegen", "generate the matcher's bytecode",
-       [](Compilation& c) { c.code = generate_code(c.module); },
+       [](Compilation& c) {
+         std::vector<size_t> too_large;
+         c.code = generate_code(c.module, too_large);
+         for (size_t i : too_large) {
+           const ir::Rule& r = c.module.rules[i];
+           c.diags
+               .report(Code::E0102, rule_range(c, r),
+                       "rule '" + r.name + "' expands to more than " +
+                           std::to_string(kMaxRoutineCode) + " instructions")
+               .hints.push_back("macros that use each other many times "
+                                "multiply; simplify the condition");
+         }
+       },
        [](const Compilation& c) { return dump_code(c.module, c.code); }},
       {"pack", "write the rule pack",
-       [](Compilation& c) {
-         c.pack = write_pack(c.module, c.filters, c.code);
-       },
+       [](Compilation& c) { c.pack = write_pack(c.module, c.filters, c.code); },
        [](const Compilation& c) {
          return std::to_string(c.pack.size()) + " bytes\n";
        }},

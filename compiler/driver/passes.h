@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/diag/diagnostic.h"
-#include "compiler/driver/program.h"
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/filters.h"
+#include "compiler/diag/diagnostic.h"
+#include "compiler/driver/program.h"
 #include "compiler/lower/ir.h"
 #include "compiler/sema/checker.h"
 

@@ -23,7 +23,7 @@ namespace sg::ir {
 // otherwise one is enough. A list-valued field matches when an element
 // does (with `all`: when every literal is matched by some element).
 enum class PredOp : uint8_t {
-  StrIn,      // equal to one of the strings
+  StrIn, // equal to one of the strings
   StrContains,
   StrStarts,
   StrEnds,
@@ -34,8 +34,8 @@ enum class PredOp : uint8_t {
   IntLe,
   IntGt,
   IntGe,
-  IpIn,   // equal to one of the addresses
-  IpCidr, // inside one of the networks
+  IpIn,     // equal to one of the addresses
+  IpCidr,   // inside one of the networks
   FlagsAny, // (value & mask) != 0
   FlagsAll, // (value & mask) == mask
 };
@@ -59,8 +59,8 @@ using NodeId = uint32_t;
 struct Node {
   enum class Kind : uint8_t { False, True, Pred, And, Or, Not };
   Kind kind = Kind::False;
-  uint32_t pred = 0;          // Pred
-  std::vector<NodeId> kids;   // And, Or: two or more; Not: one
+  uint32_t pred = 0;        // Pred
+  std::vector<NodeId> kids; // And, Or: two or more; Not: one
   friend auto operator<=>(const Node&, const Node&) = default;
 };
 
@@ -90,7 +90,7 @@ struct Rule {
   NodeId root = 0; // condition, with exceptions applied
   std::vector<Selection> selections;
   std::vector<std::string> exceptions; // names, for explain
-  Origin origin; // the rule's name
+  Origin origin;                       // the rule's name
   // Where each node of this rule came from: the first test, selection,
   // macro use or exception of the rule that produced it.
   std::map<NodeId, Origin> origins;

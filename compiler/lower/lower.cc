@@ -11,8 +11,8 @@ namespace {
 
 using ir::Node;
 using ir::NodeId;
-using ir::PredOp;
 using ir::Predicate;
+using ir::PredOp;
 using schema::Type;
 
 std::string lower_ascii(std::string s) {
@@ -75,7 +75,9 @@ public:
 
 private:
   NodeId node(Node n);
-  NodeId constant(bool v) { return node({v ? Node::Kind::True : Node::Kind::False}); }
+  NodeId constant(bool v) {
+    return node({v ? Node::Kind::True : Node::Kind::False});
+  }
   NodeId pred(Predicate p) {
     auto [it, fresh] = preds_.emplace(p, uint32_t(module_.preds.size()));
     if (fresh) {
@@ -83,8 +85,8 @@ private:
     }
     return node({Node::Kind::Pred, it->second, {}});
   }
-  NodeId all_of(std::vector<NodeId> kids);
-  NodeId any_of(std::vector<NodeId> kids);
+  NodeId all_of(const std::vector<NodeId>& kids);
+  NodeId any_of(const std::vector<NodeId>& kids);
   NodeId negate(NodeId kid);
 
   void flatten(const ast::Value& v, const schema::Field& f,
@@ -101,7 +103,7 @@ private:
   ir::Module module_;
   std::map<Predicate, uint32_t> preds_;
   std::map<Node, NodeId> nodes_;
-  std::map<std::string, NodeId> macros_;
+  std::map<std::string, NodeId> macros_;     // of the rule being lowered
   std::map<std::string, NodeId> selections_; // of the rule being lowered
   ir::Rule* current_ = nullptr;
 
@@ -124,7 +126,7 @@ NodeId Lowerer::node(Node n) {
 
 // and: nested ands are flattened, true dropped, repeats removed; false
 // absorbs everything.
-NodeId Lowerer::all_of(std::vector<NodeId> kids) {
+NodeId Lowerer::all_of(const std::vector<NodeId>& kids) {
   std::vector<NodeId> flat;
   for (NodeId k : kids) {
     const Node& n = module_.nodes[k];
@@ -148,7 +150,7 @@ NodeId Lowerer::all_of(std::vector<NodeId> kids) {
   return flat.size() == 1 ? flat[0] : node({Node::Kind::And, 0, flat});
 }
 
-NodeId Lowerer::any_of(std::vector<NodeId> kids) {
+NodeId Lowerer::any_of(const std::vector<NodeId>& kids) {
   std::vector<NodeId> flat;
   for (NodeId k : kids) {
     const Node& n = module_.nodes[k];
@@ -175,10 +177,14 @@ NodeId Lowerer::any_of(std::vector<NodeId> kids) {
 NodeId Lowerer::negate(NodeId kid) {
   const Node& n = module_.nodes[kid];
   switch (n.kind) {
-  case Node::Kind::True: return constant(false);
-  case Node::Kind::False: return constant(true);
-  case Node::Kind::Not: return n.kids[0];
-  default: return node({Node::Kind::Not, 0, {kid}});
+  case Node::Kind::True:
+    return constant(false);
+  case Node::Kind::False:
+    return constant(true);
+  case Node::Kind::Not:
+    return n.kids[0];
+  default:
+    return node({Node::Kind::Not, 0, {kid}});
   }
 }
 
@@ -217,17 +223,26 @@ NodeId Lowerer::string_test(const ast::Test& t, const schema::Field& f,
     PredOp op = PredOp::StrIn;
     std::string literal = v->text;
     switch (t.op) {
-    case ast::Op::Contains: op = PredOp::StrContains; break;
-    case ast::Op::StartsWith: op = PredOp::StrStarts; break;
-    case ast::Op::EndsWith: op = PredOp::StrEnds; break;
-    case ast::Op::Matches: op = PredOp::StrMatches; break;
+    case ast::Op::Contains:
+      op = PredOp::StrContains;
+      break;
+    case ast::Op::StartsWith:
+      op = PredOp::StrStarts;
+      break;
+    case ast::Op::EndsWith:
+      op = PredOp::StrEnds;
+      break;
+    case ast::Op::Matches:
+      op = PredOp::StrMatches;
+      break;
     case ast::Op::Like: {
       GlobShape g = glob_shape(v->text);
       op = g.op;
       literal = g.literal;
       break;
     }
-    default: break;
+    default:
+      break;
     }
     if (t.nocase && op != PredOp::StrMatches) {
       literal = lower_ascii(literal);
@@ -284,11 +299,10 @@ NodeId Lowerer::test(const ast::Test& t) {
                                  : PredOp::IntIn;
     for (const ast::Value* v : values) {
       p.ints.push_back(
-          f.type == Type::Int    ? v->number
-          : f.type == Type::Bool ? int64_t(v->boolean)
-                                 : int64_t(schema::find_symbol(*f.symbols,
-                                                               v->text)
-                                               ->value));
+          f.type == Type::Int ? v->number
+          : f.type == Type::Bool
+              ? int64_t(v->boolean)
+              : int64_t(schema::find_symbol(*f.symbols, v->text)->value));
     }
     break;
   case Type::Flags: {
@@ -303,12 +317,13 @@ NodeId Lowerer::test(const ast::Test& t) {
   case Type::Ip:
     p.op = t.op == ast::Op::Cidr ? PredOp::IpCidr : PredOp::IpIn;
     for (const ast::Value* v : values) {
-      auto ip = p.op == PredOp::IpCidr ? parse_cidr(v->text)
-                                       : parse_ip(v->text);
+      auto ip =
+          p.op == PredOp::IpCidr ? parse_cidr(v->text) : parse_ip(v->text);
       p.nets.push_back(*ip);
     }
     break;
-  default: break;
+  default:
+    break;
   }
   sort_unique(p.ints);
   sort_unique(p.nets);
@@ -324,20 +339,23 @@ NodeId Lowerer::expr(const ast::Expr& e, const ast::Rule* rule) {
       kids.push_back(expr(op, rule));
     }
     return e.kind == ast::Expr::Kind::And ? all_of(kids) : any_of(kids);
-  case ast::Expr::Kind::Not: return negate(expr(e.operands[0], rule));
-  case ast::Expr::Kind::Test: return noted(test(e.test), e.range);
+  case ast::Expr::Kind::Not:
+    return negate(expr(e.operands[0], rule));
+  case ast::Expr::Kind::Test:
+    return noted(test(e.test), e.range);
   case ast::Expr::Kind::Quantifier:
     for (const ast::Selection& s : rule->selections) {
-      bool hit = e.target == ast::Expr::Target::Them ||
-                 (e.target == ast::Expr::Target::Pattern
-                      ? s.name.rfind(e.name, 0) == 0
-                      : s.name == e.name);
+      bool hit =
+          e.target == ast::Expr::Target::Them ||
+          (e.target == ast::Expr::Target::Pattern ? s.name.rfind(e.name, 0) == 0
+                                                  : s.name == e.name);
       if (hit) {
         kids.push_back(selections_.at(s.name));
       }
     }
     return e.quant_all ? all_of(kids) : any_of(kids);
-  case ast::Expr::Kind::Ref: break;
+  case ast::Expr::Kind::Ref:
+    break;
   }
   if (rule != nullptr) {
     if (auto it = selections_.find(e.name); it != selections_.end()) {
@@ -364,9 +382,9 @@ void Lowerer::rule(const RuleInfo& info) {
       level = o->level->value();
     }
   }
-  for (ir::Level l : {ir::Level::Informational, ir::Level::Low,
-                      ir::Level::Medium, ir::Level::High,
-                      ir::Level::Critical}) {
+  for (ir::Level l :
+       {ir::Level::Informational, ir::Level::Low, ir::Level::Medium,
+        ir::Level::High, ir::Level::Critical}) {
     if (ir::level_name(l) == level) {
       out.level = l;
     }
@@ -380,7 +398,10 @@ void Lowerer::rule(const RuleInfo& info) {
   out.origin = origin(r.name_range);
   current_ = &out;
 
+  // Macros are lowered again for each rule (equal nodes are shared all the
+  // same) so each rule's code locates a macro's tests in the macro's body.
   selections_.clear();
+  macros_.clear();
   for (const ast::Selection& s : r.selections) {
     std::vector<NodeId> tests;
     for (const ast::Test& t : s.tests) {
@@ -437,32 +458,52 @@ std::string pred_text(const Predicate& p) {
 
 std::string_view ir::pred_op_name(PredOp op) {
   switch (op) {
-  case PredOp::StrIn: return "str_in";
-  case PredOp::StrContains: return "str_contains";
-  case PredOp::StrStarts: return "str_starts";
-  case PredOp::StrEnds: return "str_ends";
-  case PredOp::StrLike: return "str_like";
-  case PredOp::StrMatches: return "str_matches";
-  case PredOp::IntIn: return "int_in";
-  case PredOp::IntLt: return "int_lt";
-  case PredOp::IntLe: return "int_le";
-  case PredOp::IntGt: return "int_gt";
-  case PredOp::IntGe: return "int_ge";
-  case PredOp::IpIn: return "ip_in";
-  case PredOp::IpCidr: return "ip_cidr";
-  case PredOp::FlagsAny: return "flags_any";
-  case PredOp::FlagsAll: return "flags_all";
+  case PredOp::StrIn:
+    return "str_in";
+  case PredOp::StrContains:
+    return "str_contains";
+  case PredOp::StrStarts:
+    return "str_starts";
+  case PredOp::StrEnds:
+    return "str_ends";
+  case PredOp::StrLike:
+    return "str_like";
+  case PredOp::StrMatches:
+    return "str_matches";
+  case PredOp::IntIn:
+    return "int_in";
+  case PredOp::IntLt:
+    return "int_lt";
+  case PredOp::IntLe:
+    return "int_le";
+  case PredOp::IntGt:
+    return "int_gt";
+  case PredOp::IntGe:
+    return "int_ge";
+  case PredOp::IpIn:
+    return "ip_in";
+  case PredOp::IpCidr:
+    return "ip_cidr";
+  case PredOp::FlagsAny:
+    return "flags_any";
+  case PredOp::FlagsAll:
+    return "flags_all";
   }
   return "?";
 }
 
 std::string_view ir::level_name(Level l) {
   switch (l) {
-  case Level::Informational: return "informational";
-  case Level::Low: return "low";
-  case Level::Medium: return "medium";
-  case Level::High: return "high";
-  case Level::Critical: return "critical";
+  case Level::Informational:
+    return "informational";
+  case Level::Low:
+    return "low";
+  case Level::Medium:
+    return "medium";
+  case Level::High:
+    return "high";
+  case Level::Critical:
+    return "critical";
   }
   return "?";
 }
@@ -480,12 +521,24 @@ std::string dump_module(const ir::Module& m) {
     const Node& n = m.nodes[i];
     out += "node " + std::to_string(i) + ": ";
     switch (n.kind) {
-    case Node::Kind::False: out += "false"; break;
-    case Node::Kind::True: out += "true"; break;
-    case Node::Kind::Pred: out += "pred " + std::to_string(n.pred); break;
-    case Node::Kind::And: out += "and"; break;
-    case Node::Kind::Or: out += "or"; break;
-    case Node::Kind::Not: out += "not"; break;
+    case Node::Kind::False:
+      out += "false";
+      break;
+    case Node::Kind::True:
+      out += "true";
+      break;
+    case Node::Kind::Pred:
+      out += "pred " + std::to_string(n.pred);
+      break;
+    case Node::Kind::And:
+      out += "and";
+      break;
+    case Node::Kind::Or:
+      out += "or";
+      break;
+    case Node::Kind::Not:
+      out += "not";
+      break;
     }
     for (NodeId k : n.kids) {
       out += " " + std::to_string(k);
@@ -493,8 +546,8 @@ std::string dump_module(const ir::Module& m) {
     out += "\n";
   }
   for (const ir::Rule& r : m.rules) {
-    out += "rule " + r.id + " " + r.name + " level=" +
-           std::string(ir::level_name(r.level)) +
+    out += "rule " + r.id + " " + r.name +
+           " level=" + std::string(ir::level_name(r.level)) +
            " root=" + std::to_string(r.root) + "\n";
     for (const ir::Selection& s : r.selections) {
       out += "  select " + s.name + " = " + std::to_string(s.node) + "\n";

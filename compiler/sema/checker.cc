@@ -956,7 +956,8 @@ void Checker::check_unused_macros() {
   for (const schema::KindInfo& k : schema::kinds()) {
     all |= schema::kind_bit(k.kind);
   }
-  for (auto& [name, m] : model_.macros) {
+  for (auto& [macro_name, m] : model_.macros) {
+    const std::string& name = macro_name; // lambdas cannot capture bindings
     bool expanded = std::any_of(macros_done_.begin(), macros_done_.end(),
                                 [&](auto& done) { return done.first == name; });
     if (expanded || cyclic_.count(name) != 0) {

@@ -11,14 +11,16 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/driver/program.h"
+#include "runtime/pack/format.h"
 #include "runtime/schema/schema.h"
 
 namespace sg {
 
 struct CheckOptions {
-  std::string today;               // YYYY-MM-DD, for exception expiry
-  int64_t regex_max_mem = 1 << 20; // RE2 memory budget per regex, bytes
-  size_t regex_max_program = 2000; // RE2 program size budget
+  std::string today; // YYYY-MM-DD, for exception expiry
+  // Budgets per regex; the pack reader applies the same ones.
+  int64_t regex_max_mem = pack::kRegexMaxMem;
+  size_t regex_max_program = pack::kRegexMaxProgram;
 };
 
 struct RuleInfo {

@@ -216,7 +216,8 @@ void negated_optional_fields(const ast::Rule& r, Diagnostics& diags) {
                          "without the field satisfy the negation");
     if (schema::is_string_like(f->type)) {
       d.hints.push_back("if the field must be present, also require it, "
-                        "for example: " + t.field + " like \"*\"");
+                        "for example: " +
+                        t.field + " like \"*\"");
     }
     d.hints.push_back("if events without the field should fire the rule, "
                       "say so with: allow [optional-field]");

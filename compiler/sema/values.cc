@@ -1,11 +1,11 @@
 #include "compiler/sema/values.h"
 
-#include "runtime/common/net.h"
-
 #include <charconv>
 
 #include <arpa/inet.h>
 #include <re2/re2.h>
+
+#include "runtime/common/net.h"
 
 namespace sg {
 namespace {
@@ -182,7 +182,9 @@ std::string check_event_value(const schema::Field& field, const ast::Value& v) {
     if (v.kind != K::String) {
       return want("an address in double quotes");
     }
-    return parse_ip(v.text).has_value() ? "" : "'" + v.text + "' is not an IP address";
+    return parse_ip(v.text).has_value()
+               ? ""
+               : "'" + v.text + "' is not an IP address";
   case Type::Enum:
     return symbol(v);
   case Type::Flags:

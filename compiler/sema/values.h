@@ -26,7 +26,6 @@ std::string ops_for(schema::Type type);
 // "a string", "the number 5", "a list"..., for messages.
 std::string describe_value(const ast::Value& v);
 
-
 struct RegexCheck {
   std::string error; // empty when the regex is good
   bool too_large = false;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+
 #include <unistd.h>
 
 #include "compiler/tools/commands.h"
@@ -37,8 +38,8 @@ bool compile_rules(const RuleArgs& args, Compilation& c, int& status,
   c.inputs = args.paths;
   c.check.today = args.today.empty() ? today_utc() : args.today;
   if (!valid_date(c.check.today)) {
-    std::cerr << "sgc: --today takes a date as YYYY-MM-DD, not '"
-              << args.today << "'\n";
+    std::cerr << "sgc: --today takes a date as YYYY-MM-DD, not '" << args.today
+              << "'\n";
     status = kExitUsage;
     return false;
   }

@@ -42,8 +42,7 @@ void explain_kinds(const pack::Pack& p) {
       continue;
     }
     if ((f->flags & pack::kFilterPassAll) == 0) {
-      std::cout << "filtered in the kernel, " << f->atoms_count
-                << " tests\n";
+      std::cout << "filtered in the kernel, " << f->atoms_count << " tests\n";
       print_atoms(p, f->atoms_first, f->atoms_count, "    ");
       continue;
     }

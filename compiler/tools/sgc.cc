@@ -192,8 +192,8 @@ int main(int argc, char** argv) {
   sg::cmd::CompileArgs compile;
   CLI::App* compile_cmd = app.add_subcommand(
       "compile", "compile rule files and directories into a rule pack");
-  compile_cmd->add_option("paths", compile.rules.paths,
-                          "rule files or directories")
+  compile_cmd
+      ->add_option("paths", compile.rules.paths, "rule files or directories")
       ->required();
   compile_cmd->add_option("-o,--output", compile.output, "the pack to write")
       ->required();
@@ -214,8 +214,7 @@ int main(int argc, char** argv) {
   sg::cmd::TestArgs test;
   CLI::App* test_cmd = app.add_subcommand(
       "test", "run the rules' inline tests through the compiled pack");
-  test_cmd->add_option("paths", test.rules.paths,
-                       "rule files or directories")
+  test_cmd->add_option("paths", test.rules.paths, "rule files or directories")
       ->required();
   test_cmd->add_flag("-v,--verbose", test.verbose, "list passing tests too");
   test_cmd->add_option("--today", test.rules.today,
@@ -225,8 +224,9 @@ int main(int argc, char** argv) {
   CLI::App* replay_cmd = app.add_subcommand(
       "replay", "match a file of JSON events and print the alerts");
   replay_cmd->add_option("pack", replay.pack, "a rule pack")->required();
-  replay_cmd->add_option("events", replay.events,
-                         "JSON events, one a line; - for standard input")
+  replay_cmd
+      ->add_option("events", replay.events,
+                   "JSON events, one a line; - for standard input")
       ->required();
   replay_cmd->add_option("--host", replay.host,
                          "host name for the alerts (default: this host's)");

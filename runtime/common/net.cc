@@ -1,13 +1,14 @@
 #include "runtime/common/net.h"
 
-#include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
+
+#include <arpa/inet.h>
 
 namespace sg {
 namespace {
 
-constexpr std::array<uint8_t, 12> kV4Mapped = {0, 0, 0, 0, 0, 0,
+constexpr std::array<uint8_t, 12> kV4Mapped = {0, 0, 0, 0, 0,    0,
                                                0, 0, 0, 0, 0xff, 0xff};
 
 } // namespace

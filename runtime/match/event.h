@@ -2,11 +2,12 @@
 // schema field the event carries.
 //
 // Values live in a fixed array with one slot per schema field, and a tag
-// per slot saying whether it is present and what it holds. A string is either a
-// view of storage the caller owns (set_string: the caller keeps it alive while
-// the event is used) or a copy in an arena inside the event (copy_string).
-// reset() empties the event but keeps every buffer, so an event reused for each
-// new event allocates nothing once its buffers have grown.
+// per slot saying whether it is present and what it holds. A string is
+// either a view of storage the caller owns (set_string: the caller keeps
+// it alive while the event is used) or a copy in an arena inside the event
+// (copy_string). reset() empties the event but keeps every buffer, so an
+// event reused for each new event allocates nothing once its buffers have
+// grown.
 //
 // Setters do not check the schema: the event file parser and the sensor
 // decoder do. A getter asked for a type the slot does not hold answers as

@@ -76,6 +76,8 @@ struct Matcher::Impl {
   void build(MatcherStats& stats);
   void compile_preds();
   std::vector<Option> options_of(uint32_t pred);
+  void choose_guards(std::vector<std::optional<Option>>& guards,
+                     std::vector<bool>& never);
   void index_rules(const std::vector<std::optional<Option>>& guards,
                    const std::vector<bool>& never);
 
@@ -320,6 +322,89 @@ std::vector<Option> Matcher::Impl::options_of(uint32_t i) {
   }
 }
 
+// Each rule's guard: the cheapest of the clauses that must hold for it to
+// fire whose predicates all give literals, each predicate taking its
+// cheapest option. `never` marks rules whose code cannot return true.
+void Matcher::Impl::choose_guards(std::vector<std::optional<Option>>& guards,
+                                  std::vector<bool>& never) {
+  std::span<const pack::RuleRecord> rules = pack.rules();
+  // Per rule, what must hold for it to fire: clauses of predicates.
+  std::vector<std::vector<Option>> pred_options(preds.size());
+  std::vector<bool> pred_done(preds.size(), false);
+  auto opts = [&](Lit l) -> const std::vector<Option>& {
+    static const std::vector<Option> kNone;
+    uint32_t i = l >> 1;
+    if ((l & 1) != 0 || i >= preds.size()) {
+      return kNone; // a negated test gives no literal
+    }
+    if (!pred_done[i]) {
+      pred_options[i] = options_of(i);
+      pred_done[i] = true;
+    }
+    return pred_options[i];
+  };
+  std::vector<std::vector<prefilter::Clause>> clauses(rules.size());
+  std::map<std::string, size_t> shared; // literal key → rules offering it
+  for (uint32_t ri = 0; ri < rules.size(); ++ri) {
+    auto facts = prefilter::necessary(pack.code(), rules[ri].code_begin,
+                                      rules[ri].code_end);
+    if (!facts) {
+      never[ri] = true;
+      continue;
+    }
+    std::set<std::string> offered;
+    for (prefilter::Clause& c : *facts) {
+      bool usable = std::all_of(c.begin(), c.end(),
+                                [&](Lit l) { return !opts(l).empty(); });
+      if (!usable) {
+        continue;
+      }
+      for (Lit l : c) {
+        for (const Option& o : opts(l)) {
+          for (const GuardLit& g : o) {
+            offered.insert(g.key());
+          }
+        }
+      }
+      clauses[ri].push_back(std::move(c));
+    }
+    for (const std::string& k : offered) {
+      ++shared[k];
+    }
+  }
+  // The cheapest clause of each rule, with the cheapest option of each
+  // of its predicates.
+  auto cost = [&](const Option& o) {
+    size_t c = 0;
+    for (const GuardLit& g : o) {
+      auto it = shared.find(g.key());
+      size_t others = it == shared.end() ? 0 : it->second - 1;
+      c += g.base_cost() + kShareCost * others;
+    }
+    return c;
+  };
+  for (uint32_t ri = 0; ri < rules.size(); ++ri) {
+    size_t best_cost = 0;
+    for (const prefilter::Clause& c : clauses[ri]) {
+      Option guard;
+      size_t total = 0;
+      for (Lit l : c) {
+        const std::vector<Option>& os = opts(l);
+        auto best =
+            std::min_element(os.begin(), os.end(), [&](auto& a, auto& b) {
+              return cost(a) < cost(b);
+            });
+        total += cost(*best);
+        guard.insert(guard.end(), best->begin(), best->end());
+      }
+      if (!guards[ri] || total < best_cost) {
+        guards[ri] = std::move(guard);
+        best_cost = total;
+      }
+    }
+  }
+}
+
 void Matcher::Impl::build(MatcherStats& stats) {
   compile_preds();
   std::span<const pack::RuleRecord> rules = pack.rules();
@@ -327,79 +412,7 @@ void Matcher::Impl::build(MatcherStats& stats) {
   std::vector<std::optional<Option>> guards(rules.size());
   std::vector<bool> never(rules.size(), false);
   if (options.prefilter) {
-    // Per rule, what must hold for it to fire: clauses of predicates.
-    std::vector<std::vector<Option>> pred_options(preds.size());
-    std::vector<bool> pred_done(preds.size(), false);
-    auto opts = [&](Lit l) -> const std::vector<Option>& {
-      static const std::vector<Option> kNone;
-      uint32_t i = l >> 1;
-      if ((l & 1) != 0 || i >= preds.size()) {
-        return kNone; // a negated test gives no literal
-      }
-      if (!pred_done[i]) {
-        pred_options[i] = options_of(i);
-        pred_done[i] = true;
-      }
-      return pred_options[i];
-    };
-    std::vector<std::vector<prefilter::Clause>> clauses(rules.size());
-    std::map<std::string, size_t> shared; // literal key → rules offering it
-    for (uint32_t ri = 0; ri < rules.size(); ++ri) {
-      auto facts = prefilter::necessary(pack.code(), rules[ri].code_begin,
-                                        rules[ri].code_end);
-      if (!facts) {
-        never[ri] = true;
-        continue;
-      }
-      std::set<std::string> offered;
-      for (prefilter::Clause& c : *facts) {
-        bool usable = std::all_of(c.begin(), c.end(),
-                                  [&](Lit l) { return !opts(l).empty(); });
-        if (!usable) {
-          continue;
-        }
-        for (Lit l : c) {
-          for (const Option& o : opts(l)) {
-            for (const GuardLit& g : o) {
-              offered.insert(g.key());
-            }
-          }
-        }
-        clauses[ri].push_back(std::move(c));
-      }
-      for (const std::string& k : offered) {
-        ++shared[k];
-      }
-    }
-    // The cheapest clause of each rule, with the cheapest option of each
-    // of its predicates.
-    auto cost = [&](const Option& o) {
-      size_t c = 0;
-      for (const GuardLit& g : o) {
-        c += g.base_cost() + kShareCost * (shared[g.key()] - 1);
-      }
-      return c;
-    };
-    for (uint32_t ri = 0; ri < rules.size(); ++ri) {
-      size_t best_cost = 0;
-      for (const prefilter::Clause& c : clauses[ri]) {
-        Option guard;
-        size_t total = 0;
-        for (Lit l : c) {
-          const std::vector<Option>& os = opts(l);
-          auto best =
-              std::min_element(os.begin(), os.end(), [&](auto& a, auto& b) {
-                return cost(a) < cost(b);
-              });
-          total += cost(*best);
-          guard.insert(guard.end(), best->begin(), best->end());
-        }
-        if (!guards[ri] || total < best_cost) {
-          guards[ri] = std::move(guard);
-          best_cost = total;
-        }
-      }
-    }
+    choose_guards(guards, never);
   }
   for (uint32_t ri = 0; ri < rules.size(); ++ri) {
     stats.never += never[ri] ? 1 : 0;

@@ -2,14 +2,17 @@
 //
 // Everything that can be worked out once is, when the matcher is built:
 // rules are grouped by event kind, predicates get their literals in a form
-// ready to compare, and each rule gets a guard, a set of literal tests of
-// which one must hold whenever the rule fires (found by analysing its
-// bytecode). Guards are indexed per event kind and field: exact values of
-// case-sensitive `==`/`in` tests in a hash table, and every substring,
-// prefix, suffix and case-insensitive literal in one Aho-Corasick automaton
-// that a single scan of the field runs. A rule whose guard finds nothing
-// in the event cannot fire and is not run; a rule without a usable guard
-// always runs.
+// ready to compare, and each rule gets a guard: literals one of which
+// occurs in the event whenever the rule fires, found by analysing its
+// bytecode (see prefilter.h). Guards are indexed per event kind and field:
+// exact values of case-sensitive `==`/`in` tests in a hash table; every
+// substring, prefix, suffix and case-insensitive literal (including those
+// that `like` patterns and regular expressions need) in one literal index
+// that a single pass over the value runs; integers and networks in sorted
+// tables. A rule whose guard finds nothing cannot fire and is not run; a
+// rule without a usable guard runs for every event of its kinds. Among the
+// guards a rule could use, the matcher prefers literals few other rules
+// share.
 //
 // Per event, each predicate is evaluated at most once (results are
 // memoised with generation stamps, so nothing is cleared between events),

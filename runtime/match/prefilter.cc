@@ -84,18 +84,29 @@ std::vector<GuardLit> glob_runs(std::string_view text, std::string_view kinds) {
 namespace {
 
 // Whether ASCII lower-casing of a text keeps every atom RE2 finds for the
-// pattern: the pattern is plain ASCII, without inline flags, escapes that
-// name other bytes or Unicode classes, and, when it ignores case, without
-// the letters that also fold to non-ASCII letters (k: U+212A, s: U+017F).
+// pattern: the pattern is plain ASCII; it has no inline flags (groups are
+// fine: "(?:" and "(?P<"), and no escape that names a byte by number or a
+// Unicode class; and, when it ignores case, it has none of the letters
+// that also fold to non-ASCII ones (k with U+212A, s with U+017F).
 bool ascii_safe(std::string_view pattern, bool nocase) {
-  for (char c : pattern) {
-    if (uint8_t(c) >= 0x80) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    auto c = uint8_t(pattern[i]);
+    char next = i + 1 < pattern.size() ? pattern[i + 1] : '\0';
+    if (c >= 0x80) {
       return false;
     }
-  }
-  for (std::string_view bad : {"(?", "\\x", "\\p", "\\P", "\\C", "\\Q"}) {
-    if (pattern.find(bad) != std::string_view::npos) {
-      return false;
+    if (c == '(' && next == '?') {
+      char kind = i + 2 < pattern.size() ? pattern[i + 2] : '\0';
+      if (kind != ':' && kind != 'P') {
+        return false;
+      }
+    }
+    if (c == '\\') {
+      if (std::string_view("xpPCQ").find(next) != std::string_view::npos ||
+          (next >= '0' && next <= '9')) {
+        return false;
+      }
+      ++i; // the escaped character is not itself special
     }
   }
   return !nocase || pattern.find_first_of("kKsS") == std::string_view::npos;
@@ -457,7 +468,8 @@ NetIndex::Addr NetIndex::masked(const Addr& a, uint8_t prefix) {
 
 void NetIndex::build(const std::vector<std::pair<IpNet, uint32_t>>& entries) {
   groups_.clear();
-  for (const auto& [net, pos] : entries) {
+  for (const auto& entry : entries) {
+    const IpNet& net = entry.first;
     auto g = std::find_if(groups_.begin(), groups_.end(), [&](const Group& x) {
       return x.prefix == net.prefix;
     });
@@ -465,7 +477,7 @@ void NetIndex::build(const std::vector<std::pair<IpNet, uint32_t>>& entries) {
       groups_.push_back({net.prefix, {}});
       g = groups_.end() - 1;
     }
-    g->entries.emplace_back(masked(net.addr, net.prefix), pos);
+    g->entries.emplace_back(masked(net.addr, net.prefix), entry.second);
   }
   for (Group& g : groups_) {
     std::sort(g.entries.begin(), g.entries.end());

@@ -13,12 +13,18 @@
 // checksum is XXH64 over the whole file with the checksum field zeroed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace sg::pack {
 
 inline constexpr char kMagic[8] = {'S', 'G', 'P', 'A', 'C', 'K', '\r', '\n'};
 inline constexpr uint32_t kFormatVersion = 1;
+
+// Budgets on regular expressions, applied by the compiler and again by the
+// reader: RE2's memory limit, and the size of the compiled program.
+inline constexpr int64_t kRegexMaxMem = int64_t{1} << 20;
+inline constexpr size_t kRegexMaxProgram = 2000;
 
 struct Header {
   char magic[8];
@@ -105,9 +111,9 @@ static_assert(sizeof(PredRecord) == 16);
 // accumulator, short-circuiting with forward jumps only, and ends in Ret;
 // forward-only jumps make every run terminate.
 enum class Opcode : uint8_t {
-  Pred = 1,  // acc = predicate[arg](event)
-  Const = 2, // acc = arg != 0
-  Not = 3,   // acc = !acc
+  Pred = 1,        // acc = predicate[arg](event)
+  Const = 2,       // acc = arg != 0
+  Not = 3,         // acc = !acc
   JumpIfFalse = 4, // if !acc: pc = arg
   JumpIfTrue = 5,  // if acc: pc = arg
   Ret = 6,         // return acc

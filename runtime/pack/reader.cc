@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "runtime/schema/schema.h"
@@ -17,28 +19,41 @@ namespace {
 constexpr uint32_t kMaxSections = 64;
 constexpr uint64_t kMaxPackBytes = uint64_t{256} << 20;
 
-std::string num(uint64_t n) { return std::to_string(n); }
+std::string num(uint64_t n) {
+  return std::to_string(n);
+}
 
 const char* section_name(uint32_t kind) {
   static constexpr const char* kNames[] = {
-      "?",    "strings",   "string refs", "ints",    "nets",  "predicates",
+      "?",    "strings",   "string refs", "ints",       "nets",    "predicates",
       "code", "locations", "rules",       "selections", "filters", "atoms"};
   return kind <= kSectionKinds ? kNames[kind] : "?";
 }
 
 size_t record_size(uint32_t kind) {
   switch (SectionKind(kind)) {
-  case SectionKind::Strings: return 1;
-  case SectionKind::StrRefs: return sizeof(StrRef);
-  case SectionKind::Ints: return sizeof(int64_t);
-  case SectionKind::Nets: return sizeof(NetRecord);
-  case SectionKind::Predicates: return sizeof(PredRecord);
-  case SectionKind::Code: return sizeof(Instr);
-  case SectionKind::Locations: return sizeof(Location);
-  case SectionKind::Rules: return sizeof(RuleRecord);
-  case SectionKind::Selections: return sizeof(SelRecord);
-  case SectionKind::Filters: return sizeof(FilterRecord);
-  case SectionKind::Atoms: return sizeof(AtomRecord);
+  case SectionKind::Strings:
+    return 1;
+  case SectionKind::StrRefs:
+    return sizeof(StrRef);
+  case SectionKind::Ints:
+    return sizeof(int64_t);
+  case SectionKind::Nets:
+    return sizeof(NetRecord);
+  case SectionKind::Predicates:
+    return sizeof(PredRecord);
+  case SectionKind::Code:
+    return sizeof(Instr);
+  case SectionKind::Locations:
+    return sizeof(Location);
+  case SectionKind::Rules:
+    return sizeof(RuleRecord);
+  case SectionKind::Selections:
+    return sizeof(SelRecord);
+  case SectionKind::Filters:
+    return sizeof(FilterRecord);
+  case SectionKind::Atoms:
+    return sizeof(AtomRecord);
   }
   return 0;
 }
@@ -67,6 +82,11 @@ const RE2* Pack::regex(uint32_t pred, uint32_t literal) const {
 
 std::optional<Pack> Pack::load_file(const std::string& path,
                                     std::string& error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "cannot read " + path + ": it is a directory";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open " + path + ": " + std::strerror(errno);
@@ -88,8 +108,7 @@ std::optional<Pack> Pack::load_file(const std::string& path,
 std::optional<Pack> Pack::load(std::string_view bytes, std::string& error) {
   if (bytes.size() < sizeof(Header)) {
     error = "pack is truncated: " + num(bytes.size()) +
-            " bytes, shorter than the " + num(sizeof(Header)) +
-            "-byte header";
+            " bytes, shorter than the " + num(sizeof(Header)) + "-byte header";
     return std::nullopt;
   }
   if (bytes.size() > kMaxPackBytes) {
@@ -130,8 +149,8 @@ bool Pack::check(std::string& error) {
     return false;
   }
   if (h.file_size != size_) {
-    error = "pack is " + std::string(size_ < h.file_size ? "truncated" :
-                                                           "too long") +
+    error = "pack is " +
+            std::string(size_ < h.file_size ? "truncated" : "too long") +
             ": the header says " + num(h.file_size) + " bytes, the file has " +
             num(size_);
     return false;
@@ -154,12 +173,11 @@ bool Pack::check(std::string& error) {
             " entries does not fit the pack";
     return false;
   }
-  const auto* table = reinterpret_cast<const SectionEntry*>(bytes() +
-                                                            sizeof(Header));
+  const auto* table =
+      reinterpret_cast<const SectionEntry*>(bytes() + sizeof(Header));
   uint64_t table_end = sizeof(Header) + h.section_count * sizeof(SectionEntry);
-  Section* slots[] = {nullptr, &strings_, &refs_,  &ints_,    &nets_,
-                      &preds_, &code_,    &locs_,  &rules_,   &sels_,
-                      &filters_, &atoms_};
+  Section* slots[] = {nullptr, &strings_, &refs_,  &ints_, &nets_,    &preds_,
+                      &code_,  &locs_,    &rules_, &sels_, &filters_, &atoms_};
   bool seen[kSectionKinds + 1] = {};
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const SectionEntry& e = table[i];
@@ -230,8 +248,8 @@ bool Pack::check(std::string& error) {
       return false;
     }
     if (pr.op == 0 || pr.op > kPredOpLast || (pr.flags & ~3U) != 0) {
-      error = at + "unknown operation " + num(pr.op) + " or flags " +
-              num(pr.flags);
+      error =
+          at + "unknown operation " + num(pr.op) + " or flags " + num(pr.flags);
       return false;
     }
     auto op = PredOp(pr.op);
@@ -257,8 +275,7 @@ bool Pack::check(std::string& error) {
               std::string(f->name) + "'";
       return false;
     }
-    if ((op == PredOp::FlagsAny || op == PredOp::FlagsAll) &&
-        pr.count != 1) {
+    if ((op == PredOp::FlagsAny || op == PredOp::FlagsAll) && pr.count != 1) {
       error = at + "a flags test takes one mask, not " + num(pr.count);
       return false;
     }
@@ -272,11 +289,18 @@ bool Pack::check(std::string& error) {
     }
     RE2::Options opts;
     opts.set_log_errors(false);
+    opts.set_max_mem(kRegexMaxMem);
     opts.set_case_sensitive((pr.flags & kPredNocase) == 0);
     for (uint32_t k = 0; k < pr.count; ++k) {
       auto re = std::make_unique<RE2>(ref(pr.first + k), opts);
       if (!re->ok()) {
         error = at + "regular expression does not compile: " + re->error();
+        return false;
+      }
+      if (size_t(re->ProgramSize()) > kRegexMaxProgram) {
+        error = at + "regular expression of " +
+                num(uint64_t(re->ProgramSize())) +
+                " instructions is over the budget of " + num(kRegexMaxProgram);
         return false;
       }
       regexes_[i].push_back(std::move(re));
@@ -329,9 +353,8 @@ bool Pack::check(std::string& error) {
       uint32_t target = code()[pc].arg;
       bool jump = op == Opcode::JumpIfFalse || op == Opcode::JumpIfTrue;
       if (jump && (target <= pc || target >= end)) {
-        error = what + ": instruction " + num(pc) + " jumps to " +
-                num(target) + ", outside " + num(pc + 1) + ".." +
-                num(end - 1);
+        error = what + ": instruction " + num(pc) + " jumps to " + num(target) +
+                ", outside " + num(pc + 1) + ".." + num(end - 1);
         return false;
       }
     }
@@ -339,8 +362,10 @@ bool Pack::check(std::string& error) {
   };
 
   if (h.rule_count != rules().size()) {
-    error = "header counts " + num(h.rule_count) + " rules, the rules "
-            "section has " + num(rules().size());
+    error = "header counts " + num(h.rule_count) +
+            " rules, the rules "
+            "section has " +
+            num(rules().size());
     return false;
   }
   schema::KindSet known = 0;
@@ -350,8 +375,8 @@ bool Pack::check(std::string& error) {
   for (uint32_t i = 0; i < rules().size(); ++i) {
     const RuleRecord& r = rules()[i];
     std::string what = "rule " + num(i);
-    for (StrRef s : {r.id, r.name, r.title, r.output, r.file,
-                     r.filter_reason}) {
+    for (StrRef s :
+         {r.id, r.name, r.title, r.output, r.file, r.filter_reason}) {
       if (bad_str(s)) {
         error = what + ": a string points outside the strings";
         return false;
@@ -418,6 +443,51 @@ bool Pack::check(std::string& error) {
       error = "atom " + num(i) + ": unknown kind " + num(a.kind) +
               " or value outside the strings";
       return false;
+    }
+  }
+  return check_filters_cover_rules(error);
+}
+
+// The kernel filter of a kind must pass every event a rule of the kind
+// could match: a filter narrower than its rules would drop events
+// silently, so such a pack is refused.
+bool Pack::check_filters_cover_rules(std::string& error) const {
+  for (const RuleRecord& r : rules()) {
+    std::string what = "rule '" + std::string(str(r.id)) + "'";
+    for (const schema::KindInfo& k : schema::kinds()) {
+      if ((r.kinds & schema::kind_bit(k.kind)) == 0) {
+        continue;
+      }
+      const FilterRecord* f = nullptr;
+      for (const FilterRecord& fr : filters()) {
+        f = fr.kind == uint32_t(k.kind) ? &fr : f;
+      }
+      if (f == nullptr) {
+        error = what + " watches " + std::string(k.name) +
+                ", which the pack has no filter for";
+        return false;
+      }
+      if ((f->flags & kFilterPassAll) != 0) {
+        continue;
+      }
+      if ((r.flags & kRulePassAll) != 0) {
+        error = what + " needs every " + std::string(k.name) +
+                " event, but the kind's filter is narrower";
+        return false;
+      }
+      std::set<std::pair<uint8_t, std::string_view>> have;
+      for (uint32_t i = f->atoms_first; i < f->atoms_first + f->atoms_count;
+           ++i) {
+        have.emplace(atoms()[i].kind, str(atoms()[i].value));
+      }
+      for (uint32_t i = r.atoms_first; i < r.atoms_first + r.atoms_count; ++i) {
+        if (have.count({atoms()[i].kind, str(atoms()[i].value)}) == 0) {
+          error = what + ": its kernel test '" +
+                  std::string(str(atoms()[i].value)) + "' is missing from " +
+                  "the " + std::string(k.name) + " filter";
+          return false;
+        }
+      }
     }
   }
   return true;

@@ -9,11 +9,12 @@
 
 #include <memory>
 #include <optional>
-#include <re2/re2.h>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <re2/re2.h>
 
 #include "runtime/pack/format.h"
 
@@ -34,9 +35,7 @@ public:
     return table<PredRecord>(preds_);
   }
   std::span<const Instr> code() const { return table<Instr>(code_); }
-  std::span<const Location> locations() const {
-    return table<Location>(locs_);
-  }
+  std::span<const Location> locations() const { return table<Location>(locs_); }
   std::span<const RuleRecord> rules() const {
     return table<RuleRecord>(rules_);
   }
@@ -73,6 +72,7 @@ private:
             size_t(s.size / sizeof(T))};
   }
   bool check(std::string& error);
+  bool check_filters_cover_rules(std::string& error) const;
 
   std::vector<uint64_t> storage_; // 8-byte aligned copy of the file
   size_t size_ = 0;

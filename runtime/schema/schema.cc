@@ -227,7 +227,7 @@ constexpr KindInfo kKinds[] = {
 
 constexpr Field kFields[] = {
 #define SG_FIELD(id, ident, name, type, kinds, symbols, optional, doc)         \
-  {id, name, Type::type, kinds, symbols, optional, doc},
+  {id, Type::type, optional, kinds, name, symbols, doc},
 #include "runtime/schema/fields.def"
 #undef SG_FIELD
 };

@@ -49,11 +49,11 @@ struct SymbolSet {
 
 struct Field {
   uint16_t id;
-  std::string_view name;
   Type type;
+  bool optional; // may be missing (no parent, no tty...)
   KindSet kinds;
+  std::string_view name;
   const SymbolSet* symbols; // for Enum and Flags, else nullptr
-  bool optional;            // may be missing (no parent, no tty...)
   std::string_view doc;
 };
 

@@ -51,7 +51,7 @@ constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
 constexpr const char* kTracefs = "/sys/kernel/tracing";
 constexpr const char* kDebugTracefs = "/sys/kernel/debug/tracing";
 
-bool exists(const std::string& path) {
+[[maybe_unused]] bool exists(const std::string& path) {
   return access(path.c_str(), F_OK) == 0;
 }
 

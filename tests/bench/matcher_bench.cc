@@ -312,6 +312,7 @@ struct Result {
   double min = 0;
   double max = 0;
   double wall_median = 0;
+  double build_ms = 0; // building the matcher, wall time
   double fired_per_event = 0;
   double run_per_event = 0;
   sg::match::MatcherStats stats;
@@ -371,7 +372,9 @@ bool measure(int rules, const Options& o, const std::string& stdlib,
     std::fprintf(stderr, "pack: %s\n", error.c_str());
     return false;
   }
+  double build_start = wall_ns();
   sg::match::Matcher matcher(*pack, sg::match::MatcherOptions{o.prefilter});
+  r.build_ms = (wall_ns() - build_start) / 1e6;
   Events gen(generated);
   std::vector<Event> events = gen.make(o.events, 3);
   std::vector<sg::match::Match> out;
@@ -442,9 +445,10 @@ int main(int argc, char** argv) {
     }
     std::printf("rules=%zu guarded=%zu always=%zu run/event=%.2f "
                 "fired/event=%.3f cpu ns/event median=%.1f min=%.1f "
-                "max=%.1f (wall median %.1f)\n",
+                "max=%.1f (wall median %.1f) build_ms=%.1f\n",
                 r.rules, r.stats.guarded, r.stats.always, r.run_per_event,
-                r.fired_per_event, r.median, r.min, r.max, r.wall_median);
+                r.fired_per_event, r.median, r.min, r.max, r.wall_median,
+                r.build_ms);
     results.push_back(r);
   }
   const Result* hundred = nullptr;

@@ -164,7 +164,7 @@ TEST(DiagnosticText, ControlCharactersAreNotPrintedRaw) {
   EXPECT_EQ(esc.text, "test.sg:1:11: error[E0100]: unexpected '\\x1b'\n"
                       " 1 | list l = [\xEF\xBF\xBD]\n"
                       "   |           ^\n");
-  LintResult nul = lint(std::string("list l = [\"a\0\"]\n", 17));
+  LintResult nul = lint(std::string("list l = [\"a\0\"]\n", 16));
   EXPECT_EQ(nul.text, "test.sg:1:13: error[E0101]: byte 0x00 is not UTF-8 "
                       "text\n"
                       " 1 | list l = [\"a\xEF\xBF\xBD\"]\n"

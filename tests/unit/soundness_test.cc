@@ -130,34 +130,43 @@ rule everything {
 // ------------------------------------------------------- random rules
 
 // Literals per field, shared by rules and events so that events hit them.
-const std::vector<std::string> kPaths = {"/etc/shadow",
-                                         "/etc/passwd",
-                                         "/etc/cron.d/",
-                                         "/etc/",
-                                         "/tmp/",
-                                         "/tmp/x.sh",
-                                         "/home/alice/",
-                                         "/.ssh/",
-                                         "/.ssh/id_rsa",
-                                         "/var/log/",
-                                         "/var/log/syslog",
-                                         "/usr/bin/",
-                                         "/usr/bin/python3",
-                                         "/bin/sh",
-                                         ".sh",
-                                         ".so",
-                                         "id_",
-                                         "shadow",
-                                         "/dev/shm/",
-                                         "Cron",
-                                         "/ETC/",
-                                         "x"};
-const std::vector<std::string> kNames = {"shadow", "passwd", "id_rsa",  "x.sh",
-                                         "cat",    "bash",   "python3", "sh",
-                                         "Bash",   "syslog", "nc",      "sudo"};
-const std::vector<std::string> kCmdlines = {
-    "curl",  "-c",   "/dev/tcp/", "wget",    "base64 -d", "sh -c",
-    "nc -e", "sudo", "id",        "Python3", "x"};
+const std::vector<std::string>& paths() {
+  static const std::vector<std::string> k = {"/etc/shadow",
+                                             "/etc/passwd",
+                                             "/etc/cron.d/",
+                                             "/etc/",
+                                             "/tmp/",
+                                             "/tmp/x.sh",
+                                             "/home/alice/",
+                                             "/.ssh/",
+                                             "/.ssh/id_rsa",
+                                             "/var/log/",
+                                             "/var/log/syslog",
+                                             "/usr/bin/",
+                                             "/usr/bin/python3",
+                                             "/bin/sh",
+                                             ".sh",
+                                             ".so",
+                                             "id_",
+                                             "shadow",
+                                             "/dev/shm/",
+                                             "Cron",
+                                             "/ETC/",
+                                             "x"};
+  return k;
+}
+const std::vector<std::string>& names() {
+  static const std::vector<std::string> k = {
+      "shadow",  "passwd", "id_rsa", "x.sh",   "cat", "bash",
+      "python3", "sh",     "Bash",   "syslog", "nc",  "sudo"};
+  return k;
+}
+const std::vector<std::string>& cmdlines() {
+  static const std::vector<std::string> k = {
+      "curl",  "-c",   "/dev/tcp/", "wget",    "base64 -d", "sh -c",
+      "nc -e", "sudo", "id",        "Python3", "x"};
+  return k;
+}
 
 struct FieldSpec {
   std::string name;
@@ -167,19 +176,22 @@ struct FieldSpec {
   bool optional;
 };
 
-const std::vector<FieldSpec> kFields = {
-    {"file.path", FieldSpec::Path, true, false, false},
-    {"file.name", FieldSpec::Name, true, false, false},
-    {"file.dir", FieldSpec::Path, true, false, false},
-    {"proc.exe", FieldSpec::Path, false, false, false},
-    {"proc.name", FieldSpec::Name, false, false, false},
-    {"proc.cmdline", FieldSpec::Cmd, false, false, false},
-    {"parent.exe", FieldSpec::Path, false, false, true},
-    {"proc.args", FieldSpec::List, false, false, false},
-    {"ancestors.name", FieldSpec::List, false, false, true},
-    {"file.flags", FieldSpec::Flags, true, true, false},
-    {"proc.uid", FieldSpec::Int, false, false, false},
-};
+const std::vector<FieldSpec>& fields() {
+  static const std::vector<FieldSpec> k = {
+      {"file.path", FieldSpec::Path, true, false, false},
+      {"file.name", FieldSpec::Name, true, false, false},
+      {"file.dir", FieldSpec::Path, true, false, false},
+      {"proc.exe", FieldSpec::Path, false, false, false},
+      {"proc.name", FieldSpec::Name, false, false, false},
+      {"proc.cmdline", FieldSpec::Cmd, false, false, false},
+      {"parent.exe", FieldSpec::Path, false, false, true},
+      {"proc.args", FieldSpec::List, false, false, false},
+      {"ancestors.name", FieldSpec::List, false, false, true},
+      {"file.flags", FieldSpec::Flags, true, true, false},
+      {"proc.uid", FieldSpec::Int, false, false, false},
+  };
+  return k;
+}
 
 class Generator {
 public:
@@ -207,7 +219,7 @@ private:
   }
   const FieldSpec& field() {
     for (;;) {
-      const FieldSpec& f = pick(kFields);
+      const FieldSpec& f = pick(fields());
       if (fits(f)) {
         return f;
       }
@@ -228,13 +240,13 @@ private:
 std::string Generator::literal(const FieldSpec& f) {
   switch (f.type) {
   case FieldSpec::Path:
-    return pick(kPaths);
+    return pick(paths());
   case FieldSpec::Name:
-    return pick(kNames);
+    return pick(names());
   case FieldSpec::Cmd:
-    return pick(kCmdlines);
+    return pick(cmdlines());
   default:
-    return chance(50) ? pick(kNames) : pick(kCmdlines);
+    return chance(50) ? pick(names()) : pick(cmdlines());
   }
 }
 
@@ -320,21 +332,21 @@ std::string Generator::kernel_test() {
     std::string op = pick(std::vector<std::string>{"==", "startswith", "in"});
     bool list = op == "in" || (op == "startswith" && chance(50));
     return "proc.exe " + op + nocase + " " +
-           (list ? "[\"" + pick(kPaths) + "\", \"" + pick(kPaths) + "\"]"
-                 : "\"" + pick(kPaths) + "\"");
+           (list ? "[\"" + pick(paths()) + "\", \"" + pick(paths()) + "\"]"
+                 : "\"" + pick(paths()) + "\"");
   }
   case 1:
-    return "proc.name in" + nocase + " [\"" + pick(kNames) + "\"]";
+    return "proc.name in" + nocase + " [\"" + pick(names()) + "\"]";
   case 2:
     if (chance(30)) {
-      return "file.path like" + nocase + " \"" + pick(kPaths) + "*" +
-             pick(kNames) + "\"";
+      return "file.path like" + nocase + " \"" + pick(paths()) + "*" +
+             pick(names()) + "\"";
     }
     return "file.path " +
            pick(std::vector<std::string>{"in", "startswith", "endswith"}) +
-           nocase + " [\"" + pick(kPaths) + "\", \"" + pick(kPaths) + "\"]";
+           nocase + " [\"" + pick(paths()) + "\", \"" + pick(paths()) + "\"]";
   default:
-    return "file.name ==" + nocase + " \"" + pick(kNames) + "\"";
+    return "file.name ==" + nocase + " \"" + pick(names()) + "\"";
   }
 }
 
@@ -403,10 +415,10 @@ std::string Generator::rules_file(int rules) {
 // something unrelated.
 std::string Generator::mutate(std::string s) {
   if (chance(30)) {
-    s += pick(kPaths);
+    s += pick(paths());
   }
   if (chance(20)) {
-    s = pick(kPaths) + s;
+    s = pick(paths()) + s;
   }
   if (chance(15) && !s.empty()) {
     char& c = s[below(s.size())];
@@ -420,12 +432,12 @@ std::string Generator::mutate(std::string s) {
 }
 
 std::string Generator::path_value() {
-  std::string p = chance(40) ? pick(kPaths) : mutate(pick(kPaths));
+  std::string p = chance(40) ? pick(paths()) : mutate(pick(paths()));
   if (p.empty() || p.front() != '/') {
     p = "/" + p;
   }
   if (chance(30)) {
-    p += pick(kNames);
+    p += pick(names());
   }
   return p;
 }
@@ -454,21 +466,21 @@ Event Generator::event() {
   std::string exe = path_value();
   e.copy_string(fid::ProcExe, exe);
   std::string name =
-      chance(50) ? exe.substr(exe.rfind('/') + 1) : mutate(pick(kNames));
+      chance(50) ? exe.substr(exe.rfind('/') + 1) : mutate(pick(names()));
   e.copy_string(fid::ProcName, name.substr(0, 15));
   e.copy_string(fid::ProcCmdline,
-                mutate(pick(kCmdlines)) + " " + mutate(pick(kCmdlines)));
+                mutate(pick(cmdlines())) + " " + mutate(pick(cmdlines())));
   if (chance(70)) {
     e.copy_string(fid::ParentExe, path_value());
   }
   e.begin_list(fid::ProcArgs);
   for (size_t i = below(4); i > 0; --i) {
-    e.copy_item(mutate(chance(50) ? pick(kNames) : pick(kCmdlines)));
+    e.copy_item(mutate(chance(50) ? pick(names()) : pick(cmdlines())));
   }
   if (chance(50)) {
     e.begin_list(fid::AncestorsName);
     for (size_t i = below(3); i > 0; --i) {
-      e.copy_item(mutate(pick(kNames)));
+      e.copy_item(mutate(pick(names())));
     }
   }
   e.set_int(fid::ProcUid, int64_t(below(3) * 500));
