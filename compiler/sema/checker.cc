@@ -136,6 +136,16 @@ Diagnostic& Checker::report(Code code, SourceRange range, std::string message) {
       d.notes.push_back({it->where, it->what});
     }
   }
+  // Text in an imported file: how the compilation reached that file.
+  FileId f = range.file;
+  for (int hops = 0; f != kNoFile && hops < 8; ++hops) {
+    const SourceRange& at = program_.sources.file(f).imported_at;
+    if (!at.valid()) {
+      break;
+    }
+    d.notes.push_back({at, "in a file imported here"});
+    f = at.file;
+  }
   return d;
 }
 

@@ -150,3 +150,83 @@ TEST(Cli, SchemaListsEveryField) {
 
 } // namespace
 } // namespace sg::testing
+
+namespace sg::testing {
+namespace {
+
+TEST(Cli, ExplainSaysWhatTheKernelFiltersAndWhy) {
+  TempDir dir;
+  std::string rules = dir.write("r.sg", R"(rule watched {
+  id "t-1"
+  title "shadow read"
+  level high
+  event file.open
+  select target: file.path == "/etc/shadow"
+  condition: target
+}
+
+rule everything {
+  id "t-2"
+  title "curl anywhere"
+  level low
+  event exec
+  select curl: proc.cmdline contains "curl"
+  condition: curl
+}
+)");
+  std::string pack = (dir.path() / "p.pack").string();
+  ASSERT_EQ(run(sgc_path() + " compile --today 2026-01-01 " + rules + " -o " +
+                pack + " 2>/dev/null")
+                .status,
+            0);
+  RunResult all = run(sgc_path() + " explain " + pack);
+  EXPECT_EQ(all.status, 0);
+  EXPECT_NE(all.out.find("  file.open: filtered in the kernel, 1 tests\n"
+                         "    path /etc/shadow\n"),
+            std::string::npos)
+      << all.out;
+  EXPECT_NE(all.out.find("  exec: passed whole to userspace, because of:\n"
+                         "    t-2 (everything): the kernel cannot test "
+                         "'proc.cmdline contains'\n"),
+            std::string::npos)
+      << all.out;
+  EXPECT_NE(all.out.find("  net.connect: no rule watches it\n"),
+            std::string::npos);
+  RunResult one = run(sgc_path() + " explain " + pack + " watched");
+  EXPECT_EQ(one.status, 0);
+  EXPECT_EQ(one.out.find("t-2"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("kernel filter: passes an event when any of these "
+                         "holds\n    path /etc/shadow\n"),
+            std::string::npos)
+      << one.out;
+  EXPECT_EQ(run(sgc_path() + " explain " + pack + " nosuch 2>/dev/null").status,
+            2);
+  dir.write("bad.pack", "not a pack at all, but long enough to have a header "
+                        "of sixty-four bytes or so");
+  EXPECT_EQ(run(sgc_path() + " explain " + (dir.path() / "bad.pack").string() +
+                " 2>/dev/null")
+                .status,
+            1);
+}
+
+} // namespace
+} // namespace sg::testing
+
+namespace sg::testing {
+namespace {
+
+TEST(Diagnostics, AnErrorInAnImportedFileNamesTheImport) {
+  LintResult r = lint_files({{"lib.sg", "list a = [b]\nlist b = [a]\n"},
+                             {"main.sg", "import \"lib.sg\"\n"}},
+                            {"main.sg"});
+  EXPECT_EQ(r.text, "lib.sg:2:11: error[E0207]: list 'b' includes itself "
+                    "through 'a'\n"
+                    " 2 | list b = [a]\n"
+                    "   |           ^\n"
+                    "main.sg:1:8: note: in a file imported here\n"
+                    " 1 | import \"lib.sg\"\n"
+                    "   |        ^~~~~~~~\n");
+}
+
+} // namespace
+} // namespace sg::testing
